@@ -4,54 +4,9 @@
 // whose merge semantics are the same for every kind.
 
 import type { Schema } from '../../api/resource.ts';
+import { objectMetaSchema } from '../../api/builtin/object-meta.ts';
 
 export type ListSemantics = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[] };
-
-const stringMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
-
-/** metav1.ObjectMeta as Kubernetes publishes it: granular label/annotation maps, finalizers a set, ownerReferences keyed by uid. */
-const objectMetaSchema: Schema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    generateName: { type: 'string' },
-    namespace: { type: 'string' },
-    uid: { type: 'string' },
-    resourceVersion: { type: 'string' },
-    generation: { type: 'integer' },
-    creationTimestamp: { type: 'string', format: 'date-time' },
-    deletionTimestamp: { type: 'string', format: 'date-time' },
-    deletionGracePeriodSeconds: { type: 'integer' },
-    labels: stringMap,
-    annotations: stringMap,
-    ownerReferences: {
-      type: 'array',
-      items: {
-        type: 'object',
-        'x-kubernetes-map-type': 'atomic',
-        properties: {
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          name: { type: 'string' },
-          uid: { type: 'string' },
-          controller: { type: 'boolean' },
-          blockOwnerDeletion: { type: 'boolean' },
-        },
-      },
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['uid'],
-      'x-kubernetes-patch-strategy': 'merge',
-      'x-kubernetes-patch-merge-key': 'uid',
-    },
-    finalizers: {
-      type: 'array',
-      items: { type: 'string' },
-      'x-kubernetes-list-type': 'set',
-      'x-kubernetes-patch-strategy': 'merge',
-    },
-    managedFields: { type: 'array', items: { type: 'object' }, 'x-kubernetes-list-type': 'atomic' },
-  },
-};
 
 /** The kind's schema with `metadata` replaced by the standard ObjectMeta schema. */
 export function withObjectMeta(schema: Schema): Schema {
