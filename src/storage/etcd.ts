@@ -17,6 +17,8 @@ interface RawKeyValue {
   mod_revision: string;
 }
 
+const UNLIMITED_LIST_PAGE = 1000;
+
 function toKeyValue(kv: RawKeyValue): KeyValue {
   return { key: kv.key.toString(), value: kv.value.toString(), createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) };
 }
@@ -86,10 +88,24 @@ class EtcdStore implements Store {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
-    const start = options.after !== undefined && options.after >= prefix ? Buffer.concat([Buffer.from(options.after), Buffer.from([0])]) : Buffer.from(prefix);
+    // gRPC caps one response (4 MiB by default), so an unlimited list is read in pages, all at
+    // the revision of the first one.
+    const end = rangeEnd(prefix);
+    const items: KeyValue[] = [];
+    let after = options.after !== undefined && options.after >= prefix ? options.after : undefined;
+    let revision = options.revision ?? 0;
+    const wanted = options.limit && options.limit > 0 ? options.limit : Infinity;
     try {
-      const res = await this.client.kv.range({ key: start, range_end: rangeEnd(prefix), limit: options.limit ?? 0, revision: options.revision ?? 0 });
-      return { items: res.kvs.map((kv) => toKeyValue(kv as RawKeyValue)), revision: options.revision || Number(res.header.revision), more: res.more };
+      for (;;) {
+        const start = after !== undefined ? Buffer.concat([Buffer.from(after), Buffer.from([0])]) : Buffer.from(prefix);
+        const page = Math.min(wanted - items.length, UNLIMITED_LIST_PAGE);
+        const res = await this.client.kv.range({ key: start, range_end: end, limit: page, revision });
+        revision ||= Number(res.header.revision);
+        for (const kv of res.kvs) items.push(toKeyValue(kv as RawKeyValue));
+        if (!res.more) return { items, revision, more: false };
+        if (items.length >= wanted) return { items, revision, more: true };
+        after = items[items.length - 1].key;
+      }
     } catch (error) {
       throw translate(error);
     }

@@ -193,6 +193,16 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       assert.equal((await store.list(p)).items.length, 200);
     });
 
+    test('an unlimited list returns everything, however large', async () => {
+      const p = fresh();
+      const big = 'x'.repeat(3000);
+      await Promise.all(Array.from({ length: 2500 }, (_, i) => store.create(`${p}${String(i).padStart(5, '0')}`, big)));
+      const all = await store.list(p);
+      assert.equal(all.items.length, 2500);
+      assert.equal(all.more, false);
+      assert.equal(all.items[2499].key, `${p}02499`);
+    });
+
     test('concurrent compare-and-swap on one key: exactly one wins', async () => {
       const p = fresh();
       const kv = await store.create(`${p}k`, '0');

@@ -1,0 +1,35 @@
+// The controller manager `slipway up` runs beside the API server. It reaches the server over
+// HTTPS with its own token, exactly as it would reach any Kubernetes-compatible server, and runs
+// its controllers only while it holds the leader Lease (so several Slipways can share a store).
+import type { Logger } from 'pino';
+import { hostname } from 'node:os';
+import { RestClient } from '../client/rest-client.ts';
+import { Manager } from '../client/controller.ts';
+import { garbageCollector } from '../controllers/garbage-collector.ts';
+import { namespaceLifecycleController } from '../controllers/namespace-lifecycle.ts';
+
+export interface ControllerManagerOptions {
+  server: string;
+  caCert: string;
+  token: string;
+  logger: Logger;
+  onProgress?: (message: string) => void;
+}
+
+export interface RunningControllerManager {
+  manager: Manager;
+  stop(): Promise<void>;
+}
+
+export async function startControllerManager(options: ControllerManagerOptions): Promise<RunningControllerManager> {
+  const client = new RestClient({ server: options.server, caCert: options.caCert, token: options.token, namespace: 'default' }, { userAgent: 'slipway-controller-manager' });
+  const manager = new Manager({
+    client,
+    logger: options.logger,
+    leaderElection: { namespace: 'kube-system', name: 'slipway-controller-manager', identity: `${hostname()}-${process.pid}`, logger: options.logger },
+  });
+  manager.add(garbageCollector()).add(namespaceLifecycleController);
+  options.onProgress?.('starting the controller manager (garbage collector, namespace lifecycle)');
+  void manager.start().catch((error) => options.logger.error({ err: error }, 'controller manager stopped with an error'));
+  return { manager, stop: () => manager.stop() };
+}

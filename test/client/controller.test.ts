@@ -1,0 +1,136 @@
+// The controller runtime against the real server: reconcile on changes of the primary object,
+// of owned children (mapped to their controlling owner) and of watched objects; requeueAfter;
+// errors retried with backoff; metrics; events; a clean stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { defineController, Manager } from '../../src/client/controller.ts';
+import { splitKey } from '../../src/client/informer.ts';
+import { isNotFound, type RestClient } from '../../src/client/rest-client.ts';
+import { configMapsResource, eventsResource, namespacesResource } from '../../src/client/resources.ts';
+import { EventRecorder } from '../../src/client/events.ts';
+import type { KubeObject } from '../../src/api/meta.ts';
+import { clientFor, eventually, installTestKinds, widget, widgetsResource } from './helpers.ts';
+
+let server: TestServer;
+let client: RestClient;
+const ns = 'ctrl';
+const silent = pino({ level: 'silent' });
+
+before(async () => {
+  server = await startTestServer();
+  client = clientFor(server);
+  await client.create(namespacesResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await installTestKinds(client);
+});
+after(async () => {
+  client?.close();
+  await server?.stop();
+});
+
+test('reconcile runs for the primary object, for its owned children and for watched objects; stop is clean', async () => {
+  const reconciled: string[] = [];
+  const controller = defineController({
+    name: 'widget-children',
+    for: widgetsResource,
+    owns: [configMapsResource],
+    watches: [{ resource: configMapsResource, mapFn: (obj) => (obj.metadata.labels?.['watches'] ? [`${obj.metadata.namespace}/${obj.metadata.labels['watches']}`] : []) }],
+    concurrency: 2,
+    async reconcile(key, ctx) {
+      reconciled.push(key);
+      const { namespace, name } = splitKey(key);
+      const owner = ctx.informer(widgetsResource).get(key);
+      if (!owner || owner.metadata.deletionTimestamp) return;
+      try {
+        await ctx.client.get(configMapsResource, `${name}-child`, namespace);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        await ctx.client.create(configMapsResource, {
+          apiVersion: 'v1', kind: 'ConfigMap',
+          metadata: { name: `${name}-child`, namespace, ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true }] },
+          data: { made: 'by-controller' },
+        });
+      }
+    },
+  });
+  const manager = new Manager({ client, logger: silent });
+  manager.add(controller);
+  await manager.start();
+  try {
+    await client.create(widgetsResource, widget('w', ns));
+    const child = await eventually(() => client.get(configMapsResource, 'w-child', ns), 'the child to be created');
+    assert.equal(child.metadata.ownerReferences?.[0].name, 'w');
+
+    reconciled.length = 0;
+    await client.patch(configMapsResource, 'w-child', { data: { made: 'by-hand' } }, { type: 'merge', namespace: ns });
+    await eventually(() => reconciled.includes(`${ns}/w`), 'a change of the child to reconcile its owner');
+
+    await client.delete(configMapsResource, 'w-child', { namespace: ns });
+    await eventually(async () => ((await client.get(configMapsResource, 'w-child', ns)).data as Record<string, string>).made === 'by-controller', 'the deleted child to be re-created');
+
+    reconciled.length = 0;
+    await client.create(configMapsResource, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pointer', namespace: ns, labels: { watches: 'w' } } });
+    await eventually(() => reconciled.includes(`${ns}/w`), 'a watched object mapped to its key');
+    await client.create(configMapsResource, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unrelated', namespace: ns } });
+
+    const metrics = await manager.registry.getSingleMetricAsString('controller_runtime_reconcile_total');
+    assert.match(metrics, /controller_runtime_reconcile_total\{controller="widget-children",result="success"\} [1-9]/);
+  } finally {
+    await manager.stop();
+  }
+  const after = reconciled.length;
+  await client.create(widgetsResource, widget('late', ns));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(reconciled.length, after, 'nothing reconciles after stop');
+});
+
+test('requeueAfter reconciles the key again later; errors are retried with backoff and counted', async () => {
+  const times = new Map<string, number[]>();
+  let failuresLeft = 2;
+  const manager = new Manager({ client, logger: silent });
+  manager.add(defineController({
+    name: 'requeuer',
+    for: widgetsResource,
+    reconcile(key) {
+      if (!key.startsWith(`${ns}/rq-`)) return;
+      const seen = times.get(key) ?? [];
+      seen.push(Date.now());
+      times.set(key, seen);
+      if (key === `${ns}/rq-again`) return seen.length < 3 ? { requeueAfter: 150 } : undefined;
+      if (failuresLeft-- > 0) throw new Error('transient failure');
+    },
+  }));
+  await manager.start();
+  try {
+    await client.create(widgetsResource, widget('rq-again', ns));
+    await client.create(widgetsResource, widget('rq-fail', ns));
+    await eventually(() => (times.get(`${ns}/rq-again`)?.length ?? 0) >= 3 && (times.get(`${ns}/rq-fail`)?.length ?? 0) >= 3, 'requeues and retries');
+    const again = times.get(`${ns}/rq-again`)!;
+    assert.ok(again[1] - again[0] >= 140 && again[2] - again[1] >= 140, `requeued after ~150 ms: ${again.map((t) => t - again[0])}`);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(times.get(`${ns}/rq-again`)!.length, 3, 'no requeue once reconcile asks for none');
+    assert.equal(times.get(`${ns}/rq-fail`)!.length, 3, 'two failures, then success');
+    const errors = await manager.registry.getSingleMetricAsString('controller_runtime_reconcile_errors_total');
+    assert.match(errors, /controller="requeuer"\} 2/);
+  } finally {
+    await manager.stop();
+  }
+});
+
+test('the event recorder writes Events and aggregates repeats into a count', async () => {
+  const subject = await client.create(widgetsResource, widget('evented', ns));
+  const recorder = new EventRecorder(client, { component: 'test-controller', instance: 'test-1' });
+  recorder.event(subject, 'Warning', 'Broken', 'it broke');
+  recorder.event(subject, 'Warning', 'Broken', 'it broke');
+  recorder.event(subject, 'Normal', 'Fixed', 'it works');
+  await recorder.flush();
+  const events = (await client.list(eventsResource, { namespace: ns })).items.filter((e) => (e.involvedObject as KubeObject['metadata'])?.name === 'evented');
+  const broken = events.find((e) => e.reason === 'Broken')!;
+  assert.equal(events.length, 2);
+  assert.equal(broken.count, 2);
+  assert.equal(broken.type, 'Warning');
+  assert.equal(broken.reportingComponent, 'test-controller');
+  assert.deepEqual(broken.involvedObject, { apiVersion: 'test.slipway.dev/v1', kind: 'Widget', name: 'evented', namespace: ns, uid: subject.metadata.uid, resourceVersion: subject.metadata.resourceVersion });
+  assert.equal(events.find((e) => e.reason === 'Fixed')!.count, 1);
+});
