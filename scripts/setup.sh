@@ -35,9 +35,10 @@ if [ ! -f "$stamp" ] || ! cmp -s "$root/package-lock.json" "$stamp"; then
   cp "$root/package-lock.json" "$stamp"
 fi
 
-# Debian packages, each checked by the command it provides.
+# Debian packages the caller needs, as "command=package" pairs in SLIPWAY_NEEDS (not the
+# positional parameters, which belong to whoever sources this script).
 need=()
-for pair in "$@"; do
+for pair in ${SLIPWAY_NEEDS:-}; do
   cmd="${pair%%=*}"; pkg="${pair#*=}"
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
