@@ -136,7 +136,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       const code = res.statusCode;
       if (info.verb === 'WATCH') ctx.metrics.requests.inc({ verb: info.verb, resource: info.resource, code: String(code) });
       else ctx.metrics.observe(info.verb, info.resource, code, seconds);
-      logger.info({ verb: info.verb, resource: info.resource, namespace: info.namespace, name: info.name, user: info.user, code, latencyMs: Math.round(seconds * 1e6) / 1e3 }, 'request');
+      logger.debug({ verb: info.verb, resource: info.resource, namespace: info.namespace, name: info.name, user: info.user, code, latencyMs: Math.round(seconds * 1e6) / 1e3 }, 'request');
     });
     route(req, res, info).catch((error) => {
       logger.error({ err: error }, 'request handling failed');

@@ -32,7 +32,7 @@ export interface RunningSlipway {
 
 export async function startSlipway(options: SlipwayOptions): Promise<RunningSlipway> {
   const progress = options.onProgress ?? (() => {});
-  const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', base: { component: 'slipway' } }, pino.destination(2));
+  const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', name: 'slipway' }, pino.destination(2));
   const host = options.host ?? '127.0.0.1';
 
   progress(`preparing data directory ${options.dataDir}`);

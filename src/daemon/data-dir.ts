@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { buildKubeconfig, writeKubeconfig as writeKubeconfigFile } from '../client/kubeconfig.ts';
 import { createCertificateAuthority, issueCertificate, needsRenewal, type KeyPair } from '../pki/certificates.ts';
 
 export interface Identity {
@@ -67,18 +67,6 @@ async function loadServingCertificate(pkiDir: string, ca: KeyPair, host: string)
   return serving;
 }
 
-export function kubeconfigYaml(options: { server: string; caCert: string; token: string; name?: string; namespace?: string }): string {
-  const name = options.name ?? 'slipway';
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server: options.server, 'certificate-authority-data': Buffer.from(options.caCert).toString('base64') } }],
-    users: [{ name: `${name}-admin`, user: { token: options.token } }],
-    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: options.namespace ?? 'default' } }],
-    'current-context': name,
-  });
-}
-
 /** Prepares (or reopens) the data directory for an API server reachable at `host`. */
 export async function openDataDir(root: string, host: string): Promise<DataDir> {
   const pkiDir = path.join(root, 'pki');
@@ -98,5 +86,5 @@ export async function openDataDir(root: string, host: string): Promise<DataDir> 
 
 /** Writes the admin kubeconfig once the server's URL is known (the port may be ephemeral). */
 export async function writeKubeconfig(dataDir: DataDir, server: string): Promise<void> {
-  await writeFile(dataDir.kubeconfigPath, kubeconfigYaml({ server, caCert: dataDir.ca.cert, token: dataDir.adminToken }), { mode: 0o600 });
+  await writeKubeconfigFile(dataDir.kubeconfigPath, buildKubeconfig({ name: 'slipway', server, caCert: dataDir.ca.cert, token: dataDir.adminToken, namespace: 'default' }));
 }

@@ -1,12 +1,12 @@
 // A real API server for tests: HTTPS on 127.0.0.1 with an ephemeral port, a temp sqlite store,
 // a freshly generated CA, one admin token, and a kubeconfig for kubectl. stop() removes it all.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { startApiServer } from '../../src/apiserver/server.ts';
-import { kubeconfigYaml } from '../../src/daemon/data-dir.ts';
+import { buildKubeconfig, writeKubeconfig } from '../../src/client/kubeconfig.ts';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.ts';
 import { openSqliteStore } from '../../src/storage/sqlite.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -45,7 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       maxRequestBodyBytes: options.maxRequestBodyBytes,
     });
     const kubeconfigPath = path.join(dir, 'kubeconfig');
-    await writeFile(kubeconfigPath, kubeconfigYaml({ server: server.url, caCert: ca.cert, token }), { mode: 0o600 });
+    await writeKubeconfig(kubeconfigPath, buildKubeconfig({ name: 'slipway-test', server: server.url, caCert: ca.cert, token, namespace: 'default' }));
     return {
       url: server.url,
       token,
