@@ -1,6 +1,6 @@
 // A real etcd (Debian's etcd-server) on loopback for tests and benchmarks: free ports, a temp data
 // directory, stopped and removed afterwards.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,44 +8,54 @@ import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 
 export interface RunningEtcd {
+  /** The client URL, http://127.0.0.1:PORT. */
   endpoint: string;
   dataDir: string;
+  /** SIGTERM (SIGKILL after 5 s), then removes the data directory. */
   stop(): Promise<void>;
+  /** SIGKILL, keeping the data directory (to test crashes); call stop() afterwards to clean up. */
   kill(): void;
 }
 
 async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => { for (const child of running) child.kill('SIGKILL'); });
-
 export async function startEtcd(options: { name?: string } = {}): Promise<RunningEtcd> {
   const name = options.name ?? 'test';
   const dataDir = await mkdtemp(path.join(tmpdir(), `slipway-etcd-${name}-`));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const clientPort = await freePort();
+  let peerPort = await freePort();
+  while (peerPort === clientPort) peerPort = await freePort();
   const endpoint = `http://127.0.0.1:${clientPort}`;
-  const child = spawn('etcd', [
+  const peer = `http://127.0.0.1:${peerPort}`;
+  // setpriv execs etcd with a parent-death signal: should this process die without cleaning up
+  // (a failed test's SIGKILL, the runner's timeout), the kernel kills etcd too.
+  const child = spawn('setpriv', [
+    '--pdeathsig', 'KILL', '--', 'etcd',
     '--name', name,
     '--data-dir', dataDir,
     '--listen-client-urls', endpoint,
     '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
+    '--listen-peer-urls', peer,
+    '--initial-advertise-peer-urls', peer,
+    '--initial-cluster', `${name}=${peer}`,
     '--log-level', 'error',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { running.delete(child); resolve(); }));
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => { spawnError = error; resolve(); });
+  });
+  const running = () => child.exitCode === null && child.signalCode === null && spawnError === undefined;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
@@ -57,12 +67,12 @@ export async function startEtcd(options: { name?: string } = {}): Promise<Runnin
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`etcd exited: ${stderr.slice(-500)}`);
+      if (!running()) throw new Error(`etcd exited before it was healthy: ${spawnError?.message ?? stderr.slice(-500)}`);
       try {
         await client.maintenance.status();
         break;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`etcd did not become healthy: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`etcd did not become healthy in 20 s: ${(error as Error).message}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -72,5 +82,5 @@ export async function startEtcd(options: { name?: string } = {}): Promise<Runnin
   } finally {
     client.close();
   }
-  return { endpoint, dataDir, stop, kill: () => child.kill('SIGKILL') };
+  return { endpoint, dataDir, stop, kill: () => { if (running()) child.kill('SIGKILL'); } };
 }
