@@ -21,9 +21,8 @@ function compile(expression: string): Step[] {
     if (text[i] === '.') {
       i++;
       if (text[i] === '*') { steps.push({ kind: 'wildcard' }); i++; continue; }
-      let j = i;
-      while (j < text.length && text[j] !== '.' && text[j] !== '[') j++;
-      if (j > i) steps.push({ kind: 'field', name: text.slice(i, j) });
+      const j = fieldEnd(text, i);
+      if (j > i) steps.push({ kind: 'field', name: unescape(text.slice(i, j)) });
       i = j;
     } else if (text[i] === '[') {
       const end = findClose(text, i);
@@ -31,18 +30,29 @@ function compile(expression: string): Step[] {
       i = end + 1;
       if (inner === '*') steps.push({ kind: 'wildcard' });
       else if (/^-?\d+$/.test(inner)) steps.push({ kind: 'index', index: Number(inner) });
-      else if (/^'.*'$|^".*"$/.test(inner)) steps.push({ kind: 'field', name: inner.slice(1, -1) });
+      else if (/^'.*'$|^".*"$/.test(inner)) steps.push({ kind: 'field', name: unescape(inner.slice(1, -1)) });
       else if (inner.startsWith('?(') && inner.endsWith(')')) steps.push(compileFilter(inner.slice(2, -1).trim(), expression));
       else throw new Error(`unsupported JSONPath segment [${inner}] in ${expression}`);
     } else {
-      let j = i;
-      while (j < text.length && text[j] !== '.' && text[j] !== '[') j++;
-      steps.push({ kind: 'field', name: text.slice(i, j) });
+      const j = fieldEnd(text, i);
+      steps.push({ kind: 'field', name: unescape(text.slice(i, j)) });
       i = j;
     }
   }
   if (compiled.size < 1024) compiled.set(expression, steps);
   return steps;
+}
+
+/** Where a dotted field name ends; `\.` inside it is part of the name (`labels.cluster\.x-k8s\.io/name`). */
+function fieldEnd(text: string, start: number): number {
+  let j = start;
+  while (j < text.length && text[j] !== '.' && text[j] !== '[') j += text[j] === '\\' ? 2 : 1;
+  return Math.min(j, text.length);
+}
+
+/** Kubernetes' CRDs escape dots in label keys (`['cluster\.x-k8s\.io/cluster-name']`); the key has plain dots. */
+function unescape(name: string): string {
+  return name.replace(/\\(.)/g, '$1');
 }
 
 function findClose(text: string, open: number): number {
