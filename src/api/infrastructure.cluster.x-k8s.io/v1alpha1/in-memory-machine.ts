@@ -32,6 +32,10 @@ export const InMemoryMachineStatus = Type.Object({
   addresses: Type.Optional(machineAddresses('addresses contains the simulated addresses of the machine.')),
   failureDomain: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'failureDomain is the failure domain the machine was placed in (the owning Machine’s spec.failureDomain).' })),
   conditions: Type.Optional(conditions('conditions represents the observations of an InMemoryMachine’s current state (Ready, Provisioned, Paused).')),
+  node: Type.Optional(Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 253, description: 'name of the simulated node.' }),
+    conditions: Type.Optional(conditions('conditions of the simulated node (Ready), as a kubelet would report them.')),
+  }, { description: 'node is the simulated Kubernetes node this machine runs (Slipway’s contract extension: the Machine controller reads it as the nodeRef and NodeHealthy, health checks read its conditions).' })),
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64', minimum: 1, description: 'observedGeneration is the latest generation observed by the controller.' })),
 }, { description: 'status is the observed state of InMemoryMachine.' });
 export type InMemoryMachineStatus = Static<typeof InMemoryMachineStatus>;
