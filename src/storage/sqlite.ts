@@ -26,6 +26,8 @@ type Operation =
   | { kind: 'update'; key: string; value: string; expected: number }
   | { kind: 'delete'; key: string; expected?: number };
 
+type Outcome = { ok: true; kv: KeyValue; event: WatchEvent } | { ok: false; error: StoreError };
+
 interface Pending {
   op: Operation;
   resolve(kv: KeyValue): void;
@@ -34,13 +36,17 @@ interface Pending {
 
 interface Watcher {
   prefix: string;
+  /** Only events after this revision are delivered (a watch may start in the future). */
+  after: number;
   handlers: WatchHandlers;
   queue: WatchEvent[];
   scheduled: boolean;
   closed: boolean;
 }
 
-const PAGE_FOR_HISTORY = 10_000;
+const HISTORY_PAGE = 10_000;
+/** Compaction proceeds in steps of this many revisions, each its own transaction, so writes interleave. */
+const COMPACTION_STEP = 10_000;
 
 /** The smallest string greater than every string that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
@@ -51,35 +57,52 @@ function toKeyValue(row: Row): KeyValue {
   return { key: row.key, value: row.value, createRevision: row.create_revision, modRevision: row.revision };
 }
 
+function closedError(): StoreError {
+  return new StoreError('Unavailable', 'the store is closed');
+}
+
 class SqliteStore implements Store {
   private readonly db: DatabaseSync;
+  /** The revision of the last committed write. Ours, not AUTOINCREMENT's, so a rolled-back batch leaves no gap. */
   private revision: number;
   private compacted: number;
   private readonly queue: Pending[] = [];
   private flushScheduled = false;
+  private compaction: Promise<void> = Promise.resolve();
   private readonly watchers = new Set<Watcher>();
   private closed = false;
-  private readonly stmt: Record<'current' | 'atRevision' | 'byRevision' | 'insert' | 'upsertCurrent' | 'deleteCurrent' | 'listCurrent' | 'listAt' | 'history' | 'setMeta', StatementSync>;
+  private readonly stmt: Record<'current' | 'atRevision' | 'byRevision' | 'insert' | 'upsertCurrent' | 'deleteCurrent' | 'listCurrent' | 'listAt' | 'history' | 'setMeta' | 'dropSuperseded' | 'dropTombstones', StatementSync>;
 
   constructor(file: string, options: SqliteStoreOptions) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new DatabaseSync(file);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'};
-      PRAGMA busy_timeout = 5000;
-      CREATE TABLE IF NOT EXISTS log (
-        revision INTEGER PRIMARY KEY,
-        key TEXT NOT NULL,
-        deleted INTEGER NOT NULL,
-        create_revision INTEGER NOT NULL,
-        prev_revision INTEGER NOT NULL,
-        value TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS log_key_revision ON log (key, revision);
-      CREATE TABLE IF NOT EXISTS current (key TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-    `);
+    try {
+      // EXCLUSIVE: the revision counter lives in this process, so no second process may write;
+      // it gets "database is locked" instead of silently forking the history.
+      this.db.exec(`
+        PRAGMA busy_timeout = 5000;
+        PRAGMA locking_mode = EXCLUSIVE;
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'};
+        CREATE TABLE IF NOT EXISTS log (
+          revision INTEGER PRIMARY KEY,
+          key TEXT NOT NULL,
+          deleted INTEGER NOT NULL,
+          create_revision INTEGER NOT NULL,
+          prev_revision INTEGER NOT NULL,
+          value TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS log_key_revision ON log (key, revision);
+        CREATE TABLE IF NOT EXISTS current (key TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      `);
+    } catch (error) {
+      this.db.close();
+      const message = (error as Error).message;
+      throw new StoreError('Unavailable', /locked|busy/i.test(message)
+        ? `sqlite store ${file} is in use by another process (${message})`
+        : `cannot open sqlite store ${file}: ${message}`);
+    }
     const prepare = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       current: prepare('SELECT l.* FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?'),
@@ -94,22 +117,29 @@ class SqliteStore implements Store {
         ) newest ON l.revision = newest.revision WHERE l.deleted = 0 ORDER BY l.key LIMIT ?`),
       history: prepare('SELECT * FROM log WHERE revision > ? AND revision <= ? AND key >= ? AND key < ? ORDER BY revision LIMIT ?'),
       setMeta: prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+      // A row is superseded once a later row of its key (at or before the compaction point) names it as previous.
+      dropSuperseded: prepare('DELETE FROM log WHERE revision IN (SELECT prev_revision FROM log WHERE revision > ? AND revision <= ? AND prev_revision > 0)'),
+      // A deletion older than the compaction point is invisible to every readable revision.
+      dropTombstones: prepare('DELETE FROM log WHERE revision >= ? AND revision < ? AND deleted = 1'),
     };
-    this.revision = Number((this.db.prepare('SELECT COALESCE(MAX(revision), 0) AS r FROM log').get() as { r: number }).r);
     const compacted = this.db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as { value: number } | undefined;
     this.compacted = compacted?.value ?? 0;
+    const newest = Number((this.db.prepare('SELECT COALESCE(MAX(revision), 0) AS r FROM log').get() as { r: number }).r);
+    this.revision = Math.max(newest, this.compacted);
   }
 
   async currentRevision(): Promise<number> {
+    this.assertOpen();
     return this.revision;
   }
 
   async compactedRevision(): Promise<number> {
+    this.assertOpen();
     return this.compacted;
   }
 
   private checkRevision(revision: number): void {
-    if (revision > 0 && revision < this.compacted) {
+    if (revision < this.compacted) {
       throw new StoreError('Compacted', `revision ${revision} has been compacted; the oldest available is ${this.compacted}`, this.compacted);
     }
   }
@@ -154,7 +184,7 @@ class SqliteStore implements Store {
   // Group commit: every write queued before the next turn of the event loop shares one
   // transaction and so one fsync, while each is still checked and answered on its own.
   private enqueue(op: Operation): Promise<KeyValue> {
-    if (this.closed) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
+    if (this.closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
       if (!this.flushScheduled) {
@@ -167,18 +197,15 @@ class SqliteStore implements Store {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue.splice(0, this.queue.length);
-    if (batch.length === 0 || this.closed) {
-      for (const p of batch) p.reject(new StoreError('Unavailable', 'the store is closed'));
-      return;
-    }
+    if (batch.length === 0) return;
     const startRevision = this.revision;
-    const outcomes: ({ ok: true; kv: KeyValue; event: WatchEvent } | { ok: false; error: StoreError })[] = [];
+    const outcomes: Outcome[] = [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
       for (const { op } of batch) outcomes.push(this.apply(op));
       this.db.exec('COMMIT');
     } catch (error) {
-      try { this.db.exec('ROLLBACK'); } catch { /* the transaction is already gone */ }
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       this.revision = startRevision;
       const failure = new StoreError('Unavailable', `sqlite write failed: ${(error as Error).message}`);
       for (const p of batch) p.reject(failure);
@@ -197,7 +224,7 @@ class SqliteStore implements Store {
     if (events.length > 0) this.publish(events);
   }
 
-  private apply(op: Operation): { ok: true; kv: KeyValue; event: WatchEvent } | { ok: false; error: StoreError } {
+  private apply(op: Operation): Outcome {
     const existing = this.stmt.current.get(op.key) as Row | undefined;
     if (op.kind === 'create') {
       if (existing) return { ok: false, error: new StoreError('AlreadyExists', `key ${op.key} already exists`, existing.revision) };
@@ -224,7 +251,7 @@ class SqliteStore implements Store {
 
   private publish(events: WatchEvent[]): void {
     for (const watcher of this.watchers) {
-      const matching = events.filter((e) => e.kv.key.startsWith(watcher.prefix));
+      const matching = events.filter((e) => e.kv.modRevision > watcher.after && e.kv.key.startsWith(watcher.prefix));
       if (matching.length > 0) this.deliver(watcher, matching);
     }
   }
@@ -246,32 +273,32 @@ class SqliteStore implements Store {
     const events: WatchEvent[] = [];
     let from = after;
     for (;;) {
-      const rows = this.stmt.history.all(from, this.revision, prefix, prefixEnd(prefix), PAGE_FOR_HISTORY) as unknown as Row[];
+      const rows = this.stmt.history.all(from, this.revision, prefix, prefixEnd(prefix), HISTORY_PAGE) as unknown as Row[];
       for (const row of rows) {
         const prevRow = row.prev_revision ? this.stmt.byRevision.get(row.prev_revision) as Row | undefined : undefined;
         const prev = prevRow ? toKeyValue(prevRow) : undefined;
         events.push({ type: row.deleted ? 'delete' : 'put', kv: toKeyValue(row), prev });
       }
-      if (rows.length < PAGE_FOR_HISTORY) return events;
+      if (rows.length < HISTORY_PAGE) return events;
       from = rows[rows.length - 1].revision;
     }
   }
 
   watch(prefix: string, afterRevision: number, handlers: WatchHandlers): Watch {
-    const watcher: Watcher = { prefix, handlers, queue: [], scheduled: false, closed: false };
+    const watcher: Watcher = { prefix, after: afterRevision, handlers, queue: [], scheduled: false, closed: false };
     const close = async () => {
       watcher.closed = true;
       this.watchers.delete(watcher);
     };
-    if (this.closed) {
-      queueMicrotask(() => handlers.onError(new StoreError('Unavailable', 'the store is closed')));
-      return { close };
-    }
-    if (afterRevision + 1 < this.compacted) {
+    const failWith = (error: StoreError): Watch => {
       watcher.closed = true;
-      const error = new StoreError('Compacted', `revision ${afterRevision} has been compacted; the oldest available is ${this.compacted}`, this.compacted);
       queueMicrotask(() => handlers.onError(error));
       return { close };
+    };
+    if (this.closed) return failWith(closedError());
+    // The first event this watch needs is afterRevision + 1; compaction keeps the compacted revision itself.
+    if (afterRevision + 1 < this.compacted) {
+      return failWith(new StoreError('Compacted', `revision ${afterRevision + 1} has been compacted; the oldest available is ${this.compacted}`, this.compacted));
     }
     const replay = afterRevision < this.revision ? this.history(prefix, afterRevision) : [];
     this.watchers.add(watcher);
@@ -279,37 +306,53 @@ class SqliteStore implements Store {
     return { close };
   }
 
-  async compact(revision: number): Promise<void> {
-    this.assertOpen();
+  compact(revision: number): Promise<void> {
+    // One compaction at a time; each waits for the one before it.
+    const run = this.compaction.then(() => this.compactTo(revision));
+    this.compaction = run.catch(() => {});
+    return run;
+  }
+
+  private async compactTo(revision: number): Promise<void> {
     const target = Math.min(revision, this.revision);
-    if (target <= this.compacted) return;
-    // Keep, for every key, its newest row at or before the target (that is what a read at the
-    // target needs); drop older rows, and deletions that nothing at the target can see.
-    this.db.exec('BEGIN IMMEDIATE');
+    while (!this.closed && this.compacted < target) {
+      this.compactStep(Math.min(target, this.compacted + COMPACTION_STEP));
+      // Let queued writes and reads run between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.assertOpen();
+  }
+
+  /** Drops what no read at `target` or later can see, given everything before `this.compacted` already went. */
+  private compactStep(target: number): void {
     try {
-      this.db.prepare(`DELETE FROM log WHERE revision < ? AND revision NOT IN (
-          SELECT MAX(revision) FROM log WHERE revision <= ? GROUP BY key
-        )`).run(target, target);
-      this.db.prepare('DELETE FROM log WHERE revision < ? AND deleted = 1').run(target);
+      this.db.exec('BEGIN IMMEDIATE');
+      this.stmt.dropSuperseded.run(this.compacted, target);
+      this.stmt.dropTombstones.run(this.compacted, target);
       this.stmt.setMeta.run('compacted', target);
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw new StoreError('Unavailable', `sqlite compaction failed: ${(error as Error).message}`);
     }
     this.compacted = target;
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new StoreError('Unavailable', 'the store is closed');
+    if (this.closed) throw closedError();
   }
 
+  /** Commits writes already queued, ends open watches with Unavailable, and closes the database. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    this.flush();
     this.closed = true;
-    for (const watcher of this.watchers) watcher.closed = true;
+    const watchers = [...this.watchers];
     this.watchers.clear();
+    for (const watcher of watchers) {
+      watcher.closed = true;
+      queueMicrotask(() => watcher.handlers.onError(closedError()));
+    }
     this.db.close();
   }
 }

@@ -108,8 +108,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       const page1 = await store.list(`${p}x/`, { limit: 2 });
       assert.deepEqual(page1.items.map((i) => i.value), ['a', 'b']);
       assert.equal(page1.more, true);
+      // Writes between pages do not show: every page is read at the first page's revision.
+      await store.create(`${p}x/bb`, 'bb');
+      await store.delete(`${p}x/c`);
       const page2 = await store.list(`${p}x/`, { limit: 2, after: page1.items[1].key, revision: page1.revision });
       assert.deepEqual(page2.items.map((i) => i.value), ['c', 'd']);
+      assert.equal(page2.revision, page1.revision);
       const page3 = await store.list(`${p}x/`, { limit: 2, after: page2.items[1].key, revision: page1.revision });
       assert.deepEqual(page3.items.map((i) => i.value), ['e']);
       assert.equal(page3.more, false);
@@ -140,7 +144,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       try {
         await w.until(() => w.events.length >= 2);
         await store.create(`${p}w/b`, '3');
-        await store.delete(`${p}w/a`);
+        const deleted = await store.delete(`${p}w/a`);
         await store.create(`${p}wx`, 'outside');
         await w.until(() => w.events.length >= 4);
         await new Promise((r) => setTimeout(r, 100));
@@ -149,6 +153,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         assert.deepEqual(revisions, [...revisions].sort((x, y) => x - y), 'in revision order');
         assert.equal(w.events[1].prev?.value, '1', 'updates carry the previous value');
         assert.equal(w.events[3].prev?.value, '2', 'deletes carry the previous value');
+        assert.equal(w.events[3].kv.modRevision, deleted.modRevision, 'a delete event is at the deletion revision');
+        assert.equal(w.events[3].kv.createRevision, a.createRevision);
         assert.deepEqual(w.errors, []);
       } finally {
         await w.watch.close();
@@ -175,21 +181,62 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       const current = await store.currentRevision();
       await store.compact(current);
       assert.ok((await store.compactedRevision()) >= a.modRevision, 'compacted revision reported');
-      await rejectsWith(store.list(p, { revision: a.modRevision }), 'Compacted');
+      const compacted = await store.compactedRevision();
+      const listError = await rejectsWith(store.list(p, { revision: a.modRevision }), 'Compacted');
+      assert.equal(listError.revision, compacted, 'Compacted names the oldest readable revision');
       await rejectsWith(store.get(`${p}a`, a.modRevision), 'Compacted');
+      await store.compact(a.modRevision);
+      assert.equal(await store.compactedRevision(), compacted, 'compacting to an older revision changes nothing');
       assert.equal((await store.get(`${p}a`))!.value, '3');
       assert.deepEqual((await store.list(p, { revision: current })).items.map((i) => i.value), ['3']);
       const w = collect(store, p, a.modRevision - 1);
       await w.until(() => w.errors.length > 0);
       assert.equal(w.errors[0].code, 'Compacted');
+      assert.equal(w.errors[0].revision, compacted);
+      assert.deepEqual(w.events, []);
       await w.watch.close();
+      // A watch from just before the compacted revision still works: that revision is kept.
+      const kept = collect(store, p, compacted - 1);
+      await store.create(`${p}b`, 'after compaction');
+      await kept.until(() => kept.events.length >= 2);
+      assert.deepEqual(kept.events.map((e) => e.kv.value), ['3', 'after compaction']);
+      assert.deepEqual(kept.errors, []);
+      await kept.watch.close();
+    });
+
+    test('compaction keeps every read and watch at or after the compacted revision intact', async () => {
+      const p = fresh();
+      const a = await store.create(`${p}a`, 'a1');
+      await store.update(`${p}a`, 'a2', a.modRevision);
+      await store.create(`${p}b`, 'b1');
+      await store.delete(`${p}b`);
+      const c = await store.create(`${p}c`, 'c1');
+      const mid = await store.currentRevision();
+      await store.update(`${p}c`, 'c2', c.modRevision);
+      await store.delete(`${p}a`);
+      await store.create(`${p}b`, 'b2');
+      const now = await store.currentRevision();
+      const readAll = async () => {
+        const lists: string[][] = [];
+        for (let r = mid; r <= now; r++) lists.push((await store.list(p, { revision: r })).items.map((kv) => `${kv.key.slice(p.length)}=${kv.value}@${kv.modRevision}`));
+        const w = collect(store, p, mid - 1);
+        await w.until(() => w.events.length >= now - mid + 1);
+        await w.watch.close();
+        return { lists, events: w.events.map((e) => `${e.type} ${e.kv.key.slice(p.length)}=${e.kv.value}@${e.kv.modRevision}`) };
+      };
+      const before = await readAll();
+      await store.compact(mid);
+      assert.equal(await store.compactedRevision(), mid);
+      assert.deepEqual(await readAll(), before);
+      assert.deepEqual(before.lists[0], [`a=a2@${a.modRevision + 1}`, `c=c1@${c.modRevision}`]);
     });
 
     test('200 concurrent creates are all acknowledged with distinct revisions', async () => {
       const p = fresh();
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.create(`${p}${i}`, String(i))));
-      const revisions = new Set(results.map((r) => r.modRevision));
-      assert.equal(revisions.size, 200);
+      const revisions = results.map((r) => r.modRevision).sort((x, y) => x - y);
+      const r0 = revisions[0];
+      assert.deepEqual(revisions, Array.from({ length: 200 }, (_, i) => r0 + i), 'distinct and gapless');
       assert.equal((await store.list(p)).items.length, 200);
     });
 
@@ -209,6 +256,57 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.update(`${p}k`, String(i + 1), kv.modRevision)));
       assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
       for (const o of outcomes) if (o.status === 'rejected') assert.equal((o.reason as StoreError).code, 'Conflict');
+    });
+
+    test('a watch from a future revision starts there', async () => {
+      const p = fresh();
+      const now = await store.currentRevision();
+      const w = collect(store, p, now + 2);
+      try {
+        await store.create(`${p}1`, '1');
+        await store.create(`${p}2`, '2');
+        await store.create(`${p}3`, '3');
+        await w.until(() => w.events.length >= 1);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(w.events.map((e) => e.kv.value), ['3']);
+      } finally {
+        await w.watch.close();
+      }
+    });
+
+    test('a watch opened while writes stream in sees every revision once: replay, then live', async () => {
+      const p = fresh();
+      const acknowledged: number[] = [];
+      const writer = (async () => {
+        for (let i = 0; i < 30; i++) {
+          const batch = await Promise.all(Array.from({ length: 5 }, (_, j) => store.create(`${p}${i}-${j}`, 'v')));
+          acknowledged.push(...batch.map((kv) => kv.modRevision));
+        }
+      })();
+      while (acknowledged.length < 40) await new Promise((r) => setTimeout(r, 1));
+      const w = collect(store, p, acknowledged[9]);
+      try {
+        await writer;
+        const last = Math.max(...acknowledged);
+        await w.until(() => (w.events.at(-1)?.kv.modRevision ?? 0) >= last);
+        await new Promise((r) => setTimeout(r, 100));
+        const expected = acknowledged.filter((r) => r > acknowledged[9]).sort((x, y) => x - y);
+        assert.deepEqual(w.events.map((e) => e.kv.modRevision), expected);
+      } finally {
+        await w.watch.close();
+      }
+    });
+
+    // Last: it closes the store.
+    test('close ends open watches with Unavailable; later calls fail with Unavailable', async () => {
+      const p = fresh();
+      const w = collect(store, p, await store.currentRevision());
+      await store.close();
+      await w.until(() => w.errors.length > 0);
+      assert.equal(w.errors[0].code, 'Unavailable');
+      await rejectsWith(store.create(`${p}a`, 'a'), 'Unavailable');
+      await rejectsWith(store.list(p), 'Unavailable');
+      await store.close();
     });
   });
 }
