@@ -10,7 +10,11 @@ export class ApiMetrics {
   readonly latency: Histogram<'verb' | 'resource'>;
   readonly watchers: Gauge<'resource'>;
 
-  constructor(store: Store) {
+  /** Registries of components in the same process (the controller manager), served on the same /metrics. */
+  private readonly others: Registry[];
+
+  constructor(store: Store, others: Registry[] = []) {
+    this.others = others;
     this.requests = new Counter({ name: 'apiserver_request_total', help: 'Requests by verb, resource and HTTP status code.', labelNames: ['verb', 'resource', 'code'], registers: [this.registry] });
     this.latency = new Histogram({
       name: 'apiserver_request_duration_seconds',
@@ -36,6 +40,7 @@ export class ApiMetrics {
   }
 
   async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const parts = await Promise.all([this.registry, ...this.others].map((r) => r.metrics()));
+    return { contentType: this.registry.contentType, body: parts.join('\n') };
   }
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { KubeObject } from '../api/meta.ts';
 import type { ResourceType } from '../api/resource.ts';
 import { builtinResourceTypes } from '../api/builtin/index.ts';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   maxRequestBodyBytes?: number;
   /** How often watches that allow bookmarks get one (default 60 s; tests use less). */
   bookmarkIntervalMs?: number;
+  /** Metrics of other components in this process, served on /metrics too. */
+  metricsRegistries?: Registry[];
 }
 
 export interface RunningApiServer {
@@ -113,7 +116,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     registry,
     hub,
     namespaces,
-    metrics: new ApiMetrics(store),
+    metrics: new ApiMetrics(store, options.metricsRegistries),
     logger,
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS,

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import type { Registry } from 'prom-client';
 import { startApiServer } from '../../src/apiserver/server.ts';
 import { buildKubeconfig, writeKubeconfig } from '../../src/client/kubeconfig.ts';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.ts';
@@ -24,6 +25,7 @@ export interface TestServer {
 export interface TestServerOptions {
   bookmarkIntervalMs?: number;
   maxRequestBodyBytes?: number;
+  metricsRegistries?: Registry[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logger: pino({ level: process.env.SLIPWAY_TEST_LOG ?? 'silent' }),
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
+      metricsRegistries: options.metricsRegistries,
     });
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfigPath, buildKubeconfig({ name: 'slipway-test', server: server.url, caCert: ca.cert, token, namespace: 'default' }));
