@@ -48,9 +48,10 @@ export interface SlipwayProcess {
 const fixture = path.join(import.meta.dirname, '..', 'test', 'e2e', 'fixtures', 'slipway-process.ts');
 
 /** Starts the API server in its own process (so its CPU and memory are its own). */
-export async function startSlipwayProcess(dataDir: string, options: { etcdEndpoint?: string; cpuProfileDir?: string } = {}): Promise<SlipwayProcess> {
+export async function startSlipwayProcess(dataDir: string, options: { etcdEndpoint?: string; cpuProfileDir?: string; controllers?: boolean; port?: number } = {}): Promise<SlipwayProcess> {
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, fixture, dataDir, '0', ...(options.etcdEndpoint ? [options.etcdEndpoint] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [fixture, dataDir, String(options.port ?? 0), ...(options.etcdEndpoint ? [options.etcdEndpoint] : []), ...(options.controllers ? ['--controllers'] : [])];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`slipway exited early with ${code}`)));
@@ -78,6 +79,16 @@ export async function peakRssMiB(pid: number): Promise<number> {
 }
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+
+/** Sums of Prometheus counters by metric name, from a /metrics text. */
+export function counterTotals(text: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (m && m[1].endsWith('_total')) totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[3]));
+  }
+  return totals;
+}
 
 /** Self time per function from the V8 CPU profiles in `dir`, largest first, as shares of the total. */
 export async function summariseCpuProfiles(dir: string, top = 15): Promise<{ where: string; share: number }[]> {

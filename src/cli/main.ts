@@ -14,6 +14,9 @@ import { describeCommand } from './commands/describe.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { completionCommand, completer } from './commands/completion.ts';
+import { withClusterTree } from './commands/describe-cluster.ts';
+import { generateCommand } from './commands/generate.ts';
+import { crdsCommand } from './commands/crds.ts';
 
 // yargs reads "--filename -" as an unknown "-" argument; the "=" form means the same and parses.
 const args = hideBin(process.argv).reduce<string[]>((out, arg) => {
@@ -23,7 +26,7 @@ const args = hideBin(process.argv).reduce<string[]>((out, arg) => {
 }, []);
 
 const completing = args.includes('--get-yargs-completions');
-const allCommands: CommandModule<any, any>[] = [upCommand, applyCommand, getCommand, describeCommand, deleteCommand, kubeconfigCommand, completionCommand];
+const allCommands: CommandModule<any, any>[] = [upCommand, applyCommand, getCommand, withClusterTree(describeCommand), deleteCommand, generateCommand, crdsCommand, kubeconfigCommand, completionCommand];
 // yargs' completion re-parses the command line inside a command's builder, which can reach its
 // handler: while completing, handlers do nothing, so pressing TAB never deletes or applies anything.
 const commands = completing ? allCommands.map((command) => ({ ...command, handler: () => {} })) : allCommands;

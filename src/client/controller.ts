@@ -9,7 +9,7 @@ import type { KubeObject } from '../api/meta.ts';
 import { splitApiVersion } from '../api/meta.ts';
 import { Discovery } from './discovery.ts';
 import { EventRecorder } from './events.ts';
-import { Informer, objectKey, type InformerHandlers } from './informer.ts';
+import { Informer, objectKey } from './informer.ts';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.ts';
 import type { ResourceRef, RestClient } from './rest-client.ts';
 import { defaultControllerRateLimiter, WorkQueue, type RateLimiter } from './workqueue.ts';
@@ -24,6 +24,13 @@ export interface ManagerContext {
   signal: AbortSignal;
   /** The manager's shared informer for a resource, started if new (wait for its sync before trusting it). */
   informer<T extends KubeObject = KubeObject>(resource: ResourceRef): Informer<T>;
+  /**
+   * Watches a resource known only at run time (a provider kind named by a reference): from now on,
+   * every add, update and delete of its objects queues the keys mapFn returns in the calling
+   * controller's queue. Idempotent: calling it again for the same resource (on every reconcile)
+   * changes nothing, the first mapFn stays. Controllers only; a runnable calling it gets an error.
+   */
+  watchResource(resource: ResourceRef, mapFn: (obj: KubeObject) => string[]): void;
 }
 
 export interface ReconcileResult {
@@ -98,6 +105,8 @@ export class Manager {
   private readonly informers = new Map<string, Informer>();
   private readonly metrics: ManagerMetrics;
   private readonly queues = new Map<string, WorkQueue<string>>();
+  /** Per controller, the resources watched through watchResource in this term. */
+  private readonly dynamicWatches = new Map<string, Set<string>>();
   private readonly stopController = new AbortController();
   private elector: LeaderElector | undefined;
   private leaderSignal: AbortSignal | undefined;
@@ -182,7 +191,7 @@ export class Manager {
     await this.recorder.flush();
   }
 
-  private context(signal: AbortSignal, logger: Logger): ManagerContext {
+  private context(signal: AbortSignal, logger: Logger, controller?: { name: string; queue: WorkQueue<string> }): ManagerContext {
     return {
       client: this.client,
       discovery: this.discovery,
@@ -190,7 +199,32 @@ export class Manager {
       logger,
       signal,
       informer: (resource) => this.informer(resource),
+      watchResource: (resource, mapFn) => {
+        if (!controller) throw new Error('watchResource queues keys for a controller; a runnable has no queue (use informer() and its handlers)');
+        this.watchDynamically(controller.name, controller.queue, resource, mapFn);
+      },
     };
+  }
+
+  private watchDynamically(controller: string, queue: WorkQueue<string>, resource: ResourceRef, mapFn: (obj: KubeObject) => string[]): void {
+    let watched = this.dynamicWatches.get(controller);
+    if (!watched) this.dynamicWatches.set(controller, (watched = new Set()));
+    const key = resourceKey(resource);
+    if (watched.has(key)) return;
+    watched.add(key);
+    this.connect(resource, mapFn, queue);
+  }
+
+  /** Queues mapFn's keys for every add, update (old and new object) and delete of the resource. */
+  private connect(resource: ResourceRef, map: (obj: KubeObject) => string[], queue: WorkQueue<string>): Informer {
+    const enqueueAll = (keys: string[]) => { for (const key of keys) queue.add(key); };
+    const informer = this.informer(resource);
+    informer.addHandlers({
+      onAdd: (obj) => enqueueAll(map(obj)),
+      onUpdate: (old, obj) => enqueueAll([...new Set([...map(old), ...map(obj)])]),
+      onDelete: (obj) => enqueueAll(map(obj)),
+    });
+    return informer;
   }
 
   /** Runs everything until the signal aborts, then takes it all down in order. */
@@ -218,6 +252,7 @@ export class Manager {
       // A later term (after losing and regaining leadership) starts from fresh caches.
       this.informers.clear();
       this.queues.clear();
+      this.dynamicWatches.clear();
       this.leaderSignal = undefined;
     }
   }
@@ -227,17 +262,7 @@ export class Manager {
     const queue = new WorkQueue<string>({ rateLimiter: def.rateLimiter?.() ?? defaultControllerRateLimiter<string>() });
     this.queues.set(def.name, queue);
     const logger = this.logger.child({ controller: def.name });
-    const enqueueAll = (keys: string[]) => { for (const key of keys) queue.add(key); };
-    const watch = (resource: ResourceRef, map: (obj: KubeObject) => string[]) => {
-      const handlers: InformerHandlers<KubeObject> = {
-        onAdd: (obj) => enqueueAll(map(obj)),
-        onUpdate: (old, obj) => enqueueAll([...new Set([...map(old), ...map(obj)])]),
-        onDelete: (obj) => enqueueAll(map(obj)),
-      };
-      const informer = this.informer(resource);
-      informer.addHandlers(handlers);
-      return informer;
-    };
+    const watch = (resource: ResourceRef, map: (obj: KubeObject) => string[]) => this.connect(resource, map, queue);
     const informers = [watch(def.for, (obj) => [objectKey(obj)])];
     if (def.owns?.length) {
       const ownerKind = def.for.kind ?? (await this.discovery.resources()).find((r) => r.group === def.for.group && r.plural === def.for.plural)?.kind;
@@ -260,7 +285,7 @@ export class Manager {
       const endTimer = this.metrics.duration.startTimer({ controller: def.name });
       const keyLogger = logger.child({ key });
       try {
-        const result = await def.reconcile(key, this.context(signal, keyLogger));
+        const result = await def.reconcile(key, this.context(signal, keyLogger, { name: def.name, queue }));
         if (result?.requeueAfter && result.requeueAfter > 0) {
           queue.forget(key);
           queue.addAfter(key, result.requeueAfter);

@@ -7,6 +7,12 @@ import { RestClient } from '../client/rest-client.ts';
 import { Manager } from '../client/controller.ts';
 import { garbageCollector } from '../controllers/garbage-collector.ts';
 import { namespaceLifecycleController } from '../controllers/namespace-lifecycle.ts';
+import { clusterController } from '../controllers/cluster/controller.ts';
+import { machineController } from '../controllers/machine/controller.ts';
+import { machineSetController } from '../controllers/machine-set/controller.ts';
+import { machineDeploymentController } from '../controllers/machine-deployment/controller.ts';
+import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
+import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -28,8 +34,20 @@ export async function startControllerManager(options: ControllerManagerOptions):
     logger: options.logger,
     leaderElection: { namespace: 'kube-system', name: 'slipway-controller-manager', identity: `${hostname()}-${process.pid}`, logger: options.logger },
   });
-  manager.add(garbageCollector()).add(namespaceLifecycleController);
-  options.onProgress?.('starting the controller manager (garbage collector, namespace lifecycle)');
+  const controllers = [
+    garbageCollector(),
+    namespaceLifecycleController,
+    // Cluster API core (the CRDs are installed before the manager starts).
+    clusterController(),
+    machineController(),
+    machineSetController(),
+    machineDeploymentController(),
+    machineHealthCheckController(),
+    // Providers.
+    ...inMemoryProviderControllers(),
+  ];
+  for (const controller of controllers) manager.add(controller);
+  options.onProgress?.(`starting the controller manager (${controllers.map((c) => c.name).join(', ')})`);
   void manager.start().catch((error) => options.logger.error({ err: error }, 'controller manager stopped with an error'));
   return { manager, stop: () => manager.stop() };
 }

@@ -4,8 +4,10 @@ import { pino, type Logger } from 'pino';
 import { openStore, type StoreConfig } from '../storage/open.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { startApiServer } from '../apiserver/server.ts';
+import { RestClient } from '../client/rest-client.ts';
 import { openDataDir, writeKubeconfig } from './data-dir.ts';
 import { startControllerManager } from './controller-manager.ts';
+import { installCRDs } from './crds.ts';
 
 export interface SlipwayOptions {
   dataDir: string;
@@ -55,6 +57,20 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
     logger: logger.child({ component: 'apiserver' }),
   });
   await writeKubeconfig(dataDir, server.url);
+
+  progress('installing the Cluster API and in-memory provider CustomResourceDefinitions');
+  const crdClient = new RestClient({ server: server.url, caCert: dataDir.ca.cert, token: dataDir.controllerManagerToken, namespace: 'default' }, { userAgent: 'slipway-crd-installer' });
+  try {
+    await installCRDs(crdClient);
+  } catch (error) {
+    // A failed start leaves nothing running.
+    compactor.stop();
+    await server.close();
+    await store.close();
+    throw error;
+  } finally {
+    crdClient.close();
+  }
 
   const manager = options.controllers === false
     ? undefined

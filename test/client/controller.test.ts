@@ -134,3 +134,55 @@ test('the event recorder writes Events and aggregates repeats into a count', asy
   assert.deepEqual(broken.involvedObject, { apiVersion: 'test.slipway.dev/v1', kind: 'Widget', name: 'evented', namespace: ns, uid: subject.metadata.uid, resourceVersion: subject.metadata.resourceVersion });
   assert.equal(events.find((e) => e.reason === 'Fixed')!.count, 1);
 });
+
+test('watchResource: a resource chosen during reconcile re-queues the calling controller with mapped keys; calling it again adds nothing', async () => {
+  const reconciled: string[] = [];
+  const mapCalls: string[] = [];
+  const manager = new Manager({ client, logger: silent });
+  manager.add(defineController({
+    name: 'dynamic-watcher',
+    for: widgetsResource,
+    reconcile(key, ctx) {
+      if (!key.startsWith(`${ns}/dyn-`)) return;
+      reconciled.push(key);
+      // Every reconcile asks again, as a controller following a provider reference does.
+      ctx.watchResource(configMapsResource, (obj) => {
+        mapCalls.push(obj.metadata.name!);
+        const target = obj.metadata.labels?.['points-at'];
+        return target ? [`${obj.metadata.namespace}/${target}`] : [];
+      });
+    },
+  }));
+  let runnableError: unknown;
+  manager.add({
+    name: 'runnable-without-queue',
+    async run(ctx) {
+      try {
+        ctx.watchResource(configMapsResource, () => []);
+      } catch (error) {
+        runnableError = error;
+      }
+    },
+  });
+  await manager.start();
+  try {
+    await client.create(widgetsResource, widget('dyn-a', ns));
+    await client.create(widgetsResource, widget('dyn-b', ns));
+    await eventually(() => reconciled.includes(`${ns}/dyn-a`) && reconciled.includes(`${ns}/dyn-b`), 'both widgets reconciled');
+    assert.match(String(runnableError), /runnable has no queue/);
+
+    reconciled.length = 0;
+    mapCalls.length = 0;
+    await client.create(configMapsResource, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dyn-pointer', namespace: ns, labels: { 'points-at': 'dyn-b' } } });
+    await eventually(() => reconciled.includes(`${ns}/dyn-b`), 'the watched ConfigMap to re-queue the widget it points at');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(mapCalls.filter((n) => n === 'dyn-pointer').length, 1, 'one handler for the resource, however often watchResource was called');
+    assert.ok(!reconciled.includes(`${ns}/dyn-a`), 'only the mapped key is queued');
+
+    reconciled.length = 0;
+    await client.delete(configMapsResource, 'dyn-pointer', { namespace: ns });
+    await eventually(() => reconciled.includes(`${ns}/dyn-b`), 'a delete of the watched object to re-queue the mapped key');
+  } finally {
+    await manager.stop();
+  }
+});

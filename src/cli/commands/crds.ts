@@ -1,0 +1,20 @@
+// `slipway crds`: the CustomResourceDefinitions `slipway up` installs, as multi-document YAML, so
+// any Kubernetes API server can serve Slipway's kinds: `slipway crds | kubectl apply -f -`.
+import type { CommandModule } from 'yargs';
+import { stringify } from 'yaml';
+import type { KubeObject } from '../../api/meta.ts';
+import { builtinCRDs } from '../../daemon/crds.ts';
+import type { GlobalOptions } from '../global-options.ts';
+
+/** One document per CRD, separated by `---`; long strings are never folded. */
+const crdsYaml = (crds: readonly KubeObject[]): string => crds.map((crd) => stringify(crd, { lineWidth: 0 })).join('---\n');
+
+export const crdsCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'crds',
+  describe: 'Print the CustomResourceDefinitions of Cluster API and the in-memory provider as YAML',
+  builder: (yargs) => yargs
+    .example('$0 crds | kubectl apply --server-side -f -', 'Serve Slipway\'s kinds from another Kubernetes API server'),
+  handler: () => {
+    process.stdout.write(crdsYaml(builtinCRDs));
+  },
+};

@@ -1,0 +1,78 @@
+// The InMemoryMachine controller: runs the declared simulation of machine-simulation.ts and writes
+// what it observes, as an infrastructure provider does for real machines. It re-reads an
+// InMemoryMachine when its owning Machine changes (bootstrap data, failure domain), and wakes itself
+// up when the simulation changes by itself (end of provisioning, injected node failure).
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../../../api/meta.ts';
+import type { Condition } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
+import type { Machine } from '../../../api/cluster.x-k8s.io/v1beta2/machine.ts';
+import { group as coreGroup } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
+import { group as infrastructureGroup } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
+import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
+import { splitApiVersion } from '../../../api/meta.ts';
+import { machinesResource } from '../../../controllers/cluster/resources.ts';
+import { setCondition } from '../../../controllers/provider-contract/conditions.ts';
+import { pausedCondition } from '../../../controllers/cluster/paused.ts';
+import type { InMemoryMachine } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-machine.ts';
+import { providerIDFor, simulateMachine, statusChanged } from './machine-simulation.ts';
+import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from './lifecycle.ts';
+import { inMemoryMachineFinalizer, inMemoryMachinesResource } from './resources.ts';
+
+export function inMemoryMachineController(): ControllerDefinition {
+  return defineController({
+    name: 'inmemorymachine',
+    for: inMemoryMachinesResource,
+    watches: [{ resource: machinesResource, mapFn: inMemoryMachineOf }],
+    // Each reconcile is at most two writes and never waits: many at once keep a scale-up of 1,000 machines short.
+    concurrency: 16,
+    reconcile: reconcileInMemoryMachine,
+  });
+}
+
+/** A Machine maps to the InMemoryMachine its infrastructureRef names. */
+function inMemoryMachineOf(obj: KubeObject): string[] {
+  const ref = (obj as Machine).spec?.infrastructureRef;
+  return ref?.apiGroup === infrastructureGroup && ref.kind === 'InMemoryMachine' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
+}
+
+function owningMachine(ctx: ManagerContext, obj: KubeObject): Machine | undefined {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.kind === 'Machine' && splitApiVersion(r.apiVersion).group === coreGroup);
+  if (!ref) return undefined;
+  const machine = ctx.informer<Machine>(machinesResource).getByName(obj.metadata.namespace, ref.name);
+  return machine?.metadata.uid === ref.uid ? machine : undefined;
+}
+
+async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promise<ReconcileResult | void> {
+  let machine = ctx.informer<InMemoryMachine & KubeObject>(inMemoryMachinesResource).get(key);
+  if (!machine) return;
+  if (machine.metadata.deletionTimestamp) {
+    await releaseFinalizer(ctx, inMemoryMachinesResource, machine, inMemoryMachineFinalizer);
+    return;
+  }
+
+  const generation = machine.metadata.generation;
+  const paused = pausedCondition(machine, await clusterOf(ctx, machine));
+  if (paused.status === 'True') {
+    const conditions = setCondition(machine.status?.conditions ?? [], paused, generation) as Condition[];
+    if (!isDeepStrictEqual(conditions, machine.status?.conditions)) await ctx.client.updateStatus(inMemoryMachinesResource, { ...machine, status: { ...machine.status, conditions } });
+    return;
+  }
+
+  const outcome = simulateMachine(machine, owningMachine(ctx, machine), Date.now());
+  outcome.status.conditions = setCondition(outcome.status.conditions ?? [], paused, generation) as Condition[];
+
+  // The finalizer from the start; spec.providerID (the contract's) once the machine exists.
+  const providerID = outcome.status.initialization?.provisioned ? providerIDFor(machine) : machine.spec.providerID;
+  if (!hasFinalizer(machine, inMemoryMachineFinalizer) || providerID !== machine.spec.providerID) {
+    machine = await ctx.client.update(inMemoryMachinesResource, {
+      ...machine,
+      metadata: withFinalizer(machine, inMemoryMachineFinalizer),
+      spec: { ...machine.spec, ...(providerID ? { providerID } : {}) },
+    });
+  }
+  if (statusChanged(machine.status, outcome.status)) {
+    await ctx.client.updateStatus(inMemoryMachinesResource, { ...machine, status: outcome.status });
+    for (const event of outcome.events) ctx.recorder.event(machine, event.type, event.reason, event.message);
+  }
+  return outcome.requeueAfterMs !== undefined ? { requeueAfter: Math.max(1, Math.ceil(outcome.requeueAfterMs)) } : undefined;
+}

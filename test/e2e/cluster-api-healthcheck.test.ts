@@ -1,0 +1,129 @@
+// Health checks on a whole Slipway with the in-memory provider: 2 of 10 machines fail and are
+// replaced; when 6 of 10 fail with unhealthyLessThanOrEqualTo 40%, none is replaced and the
+// MachineHealthCheck's condition says why.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
+import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
+import type { KubeObject } from '../../src/api/meta.ts';
+
+const ns = 'capi-mhc';
+const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural, namespaced: true });
+const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1alpha1', plural, namespaced: true });
+const machines = capi('machines');
+const inMemoryMachines = infra('inmemorymachines');
+
+let slipway: RunningSlipway;
+let client: RestClient;
+let dataDir: string;
+
+const condition = (obj: KubeObject, type: string) => ((obj.status as any)?.conditions ?? []).find((c: any) => c.type === type);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function applyCluster(name: string, replicas: number, triggerIf: Record<string, unknown>): Promise<void> {
+  const objects: KubeObject[] = [
+    { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryCluster', name } } },
+    { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryCluster', metadata: { name, namespace: ns }, spec: {} },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-bootstrap`, namespace: ns }, type: 'cluster.x-k8s.io/secret', stringData: { format: 'cloud-config', value: '#cloud-config\n' } },
+    { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { simulation: { provisioningDelay: '100ms' } } } } },
+    {
+      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name, namespace: ns },
+      spec: {
+        clusterName: name, replicas,
+        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
+        template: {
+          metadata: { labels: { 'cluster.x-k8s.io/deployment-name': name } },
+          spec: { clusterName: name, version: 'v1.33.0', bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryMachineTemplate', name } },
+        },
+      },
+    },
+    {
+      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck', metadata: { name, namespace: ns },
+      spec: {
+        clusterName: name,
+        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
+        checks: { nodeStartupTimeoutSeconds: 60, unhealthyNodeConditions: [{ type: 'Ready', status: 'False', timeoutSeconds: 1 }] },
+        remediation: { triggerIf },
+      },
+    },
+  ];
+  const resources: Record<string, ResourceRef> = {
+    Cluster: capi('clusters'),
+    MachineDeployment: capi('machinedeployments'),
+    MachineHealthCheck: capi('machinehealthchecks'),
+    InMemoryCluster: infra('inmemoryclusters'),
+    InMemoryMachineTemplate: infra('inmemorymachinetemplates'),
+    Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  };
+  for (const obj of objects) await client.apply(resources[obj.kind], obj, { fieldManager: 'e2e' });
+}
+
+async function clusterMachines(name: string): Promise<KubeObject[]> {
+  return (await client.listAll(machines, { namespace: ns, labelSelector: `cluster.x-k8s.io/deployment-name=${name}` })).items;
+}
+
+async function healthy(name: string, count: number): Promise<KubeObject[]> {
+  return until(`${count} healthy running machines in ${name}`, async () => {
+    const ms = await clusterMachines(name);
+    const ok = ms.length === count && ms.every((m) => !m.metadata.deletionTimestamp && (m.status as any)?.phase === 'Running' && condition(m, 'HealthCheckSucceeded')?.status === 'True');
+    return ok ? ms : false;
+  });
+}
+
+/** Makes the simulated node of each machine report Ready=False from now on. */
+async function breakNodes(ms: KubeObject[]): Promise<void> {
+  for (const m of ms) {
+    await client.patch(inMemoryMachines, (m.spec as any).infrastructureRef.name, { spec: { simulation: { failures: { becomeUnhealthyAfter: '0s' } } } }, { type: 'merge', namespace: ns });
+  }
+}
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-capi-mhc-'));
+  slipway = await startSlipway({ dataDir, port: 0, logLevel: 'warn' });
+  client = new RestClient({ server: slipway.url, caCert: slipway.caCert, token: slipway.adminToken, namespace: ns });
+  await client.create({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+});
+
+after(async () => {
+  await slipway?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+test('2 of 10 machines fail: both are replaced', async () => {
+  await applyCluster('two-fail', 10, { unhealthyLessThanOrEqualTo: '40%' });
+  const ms = await healthy('two-fail', 10);
+  const victims = ms.slice(0, 2);
+  await breakNodes(victims);
+  const after = await healthy('two-fail', 10);
+  const names = new Set(after.map((m) => m.metadata.name));
+  for (const v of victims) assert.ok(!names.has(v.metadata.name), `${v.metadata.name} was replaced`);
+  assert.equal(after.filter((m) => ms.some((o) => o.metadata.name === m.metadata.name)).length, 8, 'the 8 healthy machines were left alone');
+});
+
+test('6 of 10 fail with unhealthyLessThanOrEqualTo 40%: none replaced, and the condition says why', async () => {
+  await applyCluster('six-fail', 10, { unhealthyLessThanOrEqualTo: '40%' });
+  const ms = await healthy('six-fail', 10);
+  await breakNodes(ms.slice(0, 6));
+  const mhc = await until('RemediationAllowed=False', async () => {
+    const obj = await client.get(capi('machinehealthchecks'), 'six-fail', ns);
+    return condition(obj, 'RemediationAllowed')?.status === 'False' ? obj : false;
+  });
+  assert.match(condition(mhc, 'RemediationAllowed').message, /40%|unhealthy/i);
+  assert.equal((mhc.status as any).currentHealthy, 4);
+  await new Promise((r) => setTimeout(r, 3000));
+  const now = await clusterMachines('six-fail');
+  assert.deepEqual(now.map((m) => m.metadata.name).sort(), ms.map((m) => m.metadata.name).sort(), 'no machine was replaced');
+  assert.ok(now.every((m) => !m.metadata.deletionTimestamp), 'no machine is being deleted');
+});
