@@ -11,7 +11,7 @@ import { Discovery } from './discovery.ts';
 import { EventRecorder } from './events.ts';
 import { Informer, objectKey } from './informer.ts';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.ts';
-import type { ResourceRef, RestClient } from './rest-client.ts';
+import { isConflict, isNotFound, type ResourceRef, type RestClient } from './rest-client.ts';
 import { defaultControllerRateLimiter, WorkQueue, type RateLimiter } from './workqueue.ts';
 
 /** What a controller or runnable gets from its manager. */
@@ -300,7 +300,10 @@ export class Manager {
       } catch (error) {
         this.metrics.total.inc({ controller: def.name, result: 'error' });
         this.metrics.errors.inc({ controller: def.name });
-        if (!signal.aborted) keyLogger.error({ err: error, retries: queue.numRequeues(key) }, 'reconcile failed; requeued with backoff');
+        // A write lost a race with another writer (409) or its object just went (404): routine for
+        // controllers working from a cache; the retry reads the newer state.
+        const routine = isConflict(error) || isNotFound(error);
+        if (!signal.aborted) keyLogger[routine ? 'debug' : 'error']({ err: error, retries: queue.numRequeues(key) }, 'reconcile failed; requeued with backoff');
         queue.addRateLimited(key);
       } finally {
         endTimer();

@@ -106,6 +106,10 @@ test('2 of 10 machines fail: both are replaced', async () => {
   const ms = await healthy('two-fail', 10);
   const victims = ms.slice(0, 2);
   await breakNodes(victims);
+  await until('both victims gone', async () => {
+    const left = new Set((await clusterMachines('two-fail')).map((m) => m.metadata.name));
+    return victims.every((v) => !left.has(v.metadata.name));
+  });
   const after = await healthy('two-fail', 10);
   const names = new Set(after.map((m) => m.metadata.name));
   for (const v of victims) assert.ok(!names.has(v.metadata.name), `${v.metadata.name} was replaced`);

@@ -52,13 +52,23 @@ export interface Initialization {
   controlPlaneInitialized: boolean;
 }
 
+/**
+ * A Cluster with neither a controlPlaneRef nor control plane Machines has no control plane for
+ * Slipway to wait for (workers of a control plane managed elsewhere, or node-less machine groups).
+ * Slipway's rule, not Cluster API's: otherwise such a Cluster would never be initialized, and its
+ * health checks and worker bootstrap would wait forever.
+ */
+const hasNoControlPlane = (o: ClusterObservation) => !o.cluster.spec.controlPlaneRef && !o.machines.some(isControlPlaneMachine);
+
 /** Both flags stay true once true (as Cluster API): provisioning is a one-way milestone. */
 export function initialization(o: ClusterObservation): Initialization {
   const previous = o.cluster.status?.initialization;
   const infrastructureProvisioned = previous?.infrastructureProvisioned === true
     || (o.infra ? infraCluster.provisioned(o.infra.object) : !o.cluster.metadata.deletionTimestamp);
   const controlPlaneInitialized = previous?.controlPlaneInitialized === true
-    || (o.controlPlane ? controlPlaneContract.initialized(o.controlPlane.object) : o.machines.some((m) => isControlPlaneMachine(m) && isRunning(m)));
+    || (o.controlPlane ? controlPlaneContract.initialized(o.controlPlane.object) : o.machines.some((m) => isControlPlaneMachine(m) && isRunning(m)))
+    // Judged once the infrastructure is provisioned, so control plane Machines applied with the Cluster are seen first.
+    || (infrastructureProvisioned && !o.cluster.metadata.deletionTimestamp && hasNoControlPlane(o));
   return { infrastructureProvisioned, controlPlaneInitialized };
 }
 
@@ -138,8 +148,11 @@ function infrastructureReady(o: ClusterObservation, init: Initialization): Condi
   return { type, status: 'False', reason: Reason.ObjectDoesNotExist, message: o.infra.problem ?? `${kind} does not exist` };
 }
 
+const noControlPlaneMessage = 'The Cluster has no control plane: no controlPlaneRef and no control plane Machines';
+
 function controlPlaneInitialized(o: ClusterObservation, init: Initialization): ConditionState {
   const type = ClusterConditionType.ControlPlaneInitialized;
+  if (init.controlPlaneInitialized && hasNoControlPlane(o)) return { type, status: 'True', reason: ClusterReason.NoControlPlane, message: noControlPlaneMessage };
   if (init.controlPlaneInitialized) return { type, status: 'True', reason: ClusterReason.ControlPlaneInitialized };
   if (o.controlPlane && !o.controlPlane.object) return { type, status: 'Unknown', reason: Reason.ObjectDoesNotExist, message: o.controlPlane.problem ?? `${o.controlPlane.ref.kind} does not exist` };
   return {
@@ -152,6 +165,7 @@ function controlPlaneAvailable(o: ClusterObservation, init: Initialization): Con
   const type = ClusterConditionType.ControlPlaneAvailable;
   if (!o.controlPlane) {
     // Without a control plane object there is nothing to mirror: the Machines' control plane is available once initialized.
+    if (init.controlPlaneInitialized && hasNoControlPlane(o)) return { type, status: 'True', reason: ClusterReason.NoControlPlane, message: noControlPlaneMessage };
     return init.controlPlaneInitialized ? { type, status: 'True', reason: Reason.Available } : { type, status: 'False', reason: Reason.NotAvailable, message: 'Control plane not yet initialized' };
   }
   const kind = o.controlPlane.ref.kind;

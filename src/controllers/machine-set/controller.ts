@@ -68,7 +68,7 @@ export function machineSetController(options: MachineSetControllerOptions = {}):
       { resource: machinesResource, mapFn: (machine) => (controllerOf(machine) ? [] : machineSetKeys(shared, machine.metadata.namespace, (ms) => selectorMatches(ms.spec.selector, machine.metadata.labels))) },
       // Pausing and unpausing a Cluster.
       { resource: clustersResource, mapFn: (cluster) => machineSetKeys(shared, cluster.metadata.namespace, (ms) => ms.spec.clusterName === cluster.metadata.name) },
-      // The owning MachineDeployment decides remediation (current revision, maxInFlight).
+      // The owning MachineDeployment decides remediation (current revision, maxInFlight) and whether Machines are up to date.
       { resource: machineDeploymentsResource, mapFn: (md) => machineSetKeys(shared, md.metadata.namespace, (ms) => ms.metadata.labels?.[machineDeploymentNameLabel] === md.metadata.name) },
     ],
     concurrency: options.concurrency ?? 4,
@@ -130,7 +130,7 @@ async function reconcileNormal(
   machineInformer: Informer<Machine>, expectations: CacheExpectations, key: string,
 ): Promise<ReconcileResult | void> {
   await remediateUnhealthyMachines(ctx, ms, owner, machines, machineInformer, expectations, key);
-  await syncMachines(ctx, ms, machines, machineInformer, expectations, key);
+  await syncMachines(ctx, ms, owner, machines, machineInformer, expectations, key);
   // Remediation deleted Machines: the cache must show it before counting Machines for the replica sync.
   if (!expectations.satisfied(key)) return { requeueAfter: EXPECTATIONS_RECHECK_MS };
 

@@ -1,16 +1,21 @@
 // In-place propagation from a MachineSet to its existing Machines and their provider objects: labels,
-// annotations, readinessGates, minReadySeconds, taints and the deletion timeouts change without a rollout.
+// annotations, readinessGates, minReadySeconds, taints and the deletion timeouts change without a rollout;
+// and each Machine's UpToDate condition (machine-up-to-date.ts).
 // Labels and annotations this controller set earlier and the template no longer has are removed; which ones it
 // set is read from the Machine's managedFields (the entry of this controller's field manager), so labels and
 // annotations added by users or other controllers are left alone. Machines being deleted get only the fields
 // that affect their teardown. Writes are merge patches conditional on the cached resourceVersion.
 import type { Machine } from '../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import type { MachineSet } from '../../api/cluster.x-k8s.io/v1beta2/machine-set.ts';
+import type { MachineDeployment } from '../../api/cluster.x-k8s.io/v1beta2/machine-deployment.ts';
+import { MachineConditionType } from '../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
 import { templateClonedFromGroupKindAnnotation, templateClonedFromNameAnnotation } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import type { ManagerContext } from '../../client/controller.ts';
 import type { Informer } from '../../client/informer.ts';
-import { isNotFound } from '../../client/rest-client.ts';
+import { isConflict, isNotFound } from '../../client/rest-client.ts';
+import { conditionsOf, findCondition, setCondition, type ConditionState } from '../provider-contract/conditions.ts';
+import { machineUpToDateCondition } from './machine-up-to-date.ts';
 import { resolveReference, type ProviderReference } from '../provider-contract/external.ts';
 import type { CacheExpectations } from './cache-expectations.ts';
 import { machinesResource } from '../cluster/resources.ts';
@@ -52,10 +57,11 @@ function specPatch(machine: Machine, ms: MachineSet): Record<string, unknown> | 
   return Object.keys(patch).length > 0 ? patch : undefined;
 }
 
-export async function syncMachines(ctx: ManagerContext, ms: MachineSet, machines: readonly Machine[], informer: Informer<Machine>, expectations: CacheExpectations, key: string): Promise<void> {
+export async function syncMachines(ctx: ManagerContext, ms: MachineSet, owner: MachineDeployment | undefined, machines: readonly Machine[], informer: Informer<Machine>, expectations: CacheExpectations, key: string): Promise<void> {
   const labels = machineLabels(ms);
   const annotations = machineAnnotations(ms);
-  for (const machine of machines) {
+  const now = new Date();
+  for (let machine of machines) {
     const spec = specPatch(machine, ms);
     const metadata = machine.metadata.deletionTimestamp ? {} : {
       labels: mapPatch(machine.metadata.labels, labels, ownedMetadataKeys(machine, MACHINE_SET_MANAGER, 'labels')),
@@ -68,13 +74,33 @@ export async function syncMachines(ctx: ManagerContext, ms: MachineSet, machines
           ...(spec ? { spec } : {}),
         }, { type: 'merge', namespace: machine.metadata.namespace, fieldManager: MACHINE_SET_MANAGER });
         expectations.expectObserved(key, informer, updated);
+        machine = updated;
       } catch (error) {
-        if (!isNotFound(error)) throw error;
+        if (isNotFound(error)) continue;
+        throw error;
       }
     }
     if (machine.metadata.deletionTimestamp) continue;
+    const upToDate = machineUpToDateCondition(ms, owner, machine, now);
+    if (upToDate) await writeUpToDate(ctx, machine, upToDate, informer, expectations, key);
     await syncProviderObject(ctx, machine.spec.infrastructureRef, machine.metadata.namespace!, labels, annotations);
     if (machine.spec.bootstrap.configRef) await syncProviderObject(ctx, machine.spec.bootstrap.configRef, machine.metadata.namespace!, labels, annotations);
+  }
+}
+
+/** The Machine's UpToDate condition, when it changed; conditional on the version read (the Machine controller writes status too). */
+async function writeUpToDate(ctx: ManagerContext, machine: Machine, state: ConditionState, informer: Informer<Machine>, expectations: CacheExpectations, key: string): Promise<void> {
+  const current = findCondition(machine, MachineConditionType.UpToDate);
+  if (current && current.status === state.status && current.reason === state.reason && (current.message ?? '') === (state.message ?? '')) return;
+  try {
+    const updated = await ctx.client.patch<Machine>(machinesResource, machine.metadata.name!, {
+      metadata: { resourceVersion: machine.metadata.resourceVersion },
+      status: { conditions: setCondition(conditionsOf(machine), state, machine.metadata.generation) },
+    }, { type: 'merge', namespace: machine.metadata.namespace, subresource: 'status', fieldManager: MACHINE_SET_MANAGER });
+    expectations.expectObserved(key, informer, updated);
+  } catch (error) {
+    // Conflict: the Machine changed since it was cached; its update event brings the MachineSet back here.
+    if (!isNotFound(error) && !isConflict(error)) throw error;
   }
 }
 

@@ -130,6 +130,8 @@ export const ClusterConditionType = {
 export const ClusterReason = {
   ControlPlaneInitialized: 'Initialized',
   ControlPlaneNotInitialized: 'NotInitialized',
+  /** Slipway's: the Cluster has no control plane (no controlPlaneRef, no control plane Machines) to wait for. */
+  NoControlPlane: 'NoControlPlane',
   WorkersAvailableNoWorkers: 'NoWorkers',
   RemoteConnectionProbeFailed: 'ProbeFailed',
   RemoteConnectionProbeSucceeded: 'ProbeSucceeded',

@@ -1,7 +1,8 @@
 // The InMemoryCluster controller: simulated cluster infrastructure, provisioned provisioningDelay
 // (+ the object's own jitter) after the controller first saw it. The InfraCluster contract fields
-// come from the spec: spec.controlPlaneEndpoint is reported where it is, and spec.failureDomains
-// are published in status.failureDomains once provisioned.
+// come from the spec: spec.controlPlaneEndpoint is reported where it is (set to a simulated one when
+// left out, as Cluster API's in-memory provider does), and spec.failureDomains are published in
+// status.failureDomains once provisioned.
 import type { KubeObject } from '../../../api/meta.ts';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../../api/cluster.x-k8s.io/v1beta2/cluster.ts';
@@ -35,6 +36,9 @@ function inMemoryClusterOf(obj: KubeObject): string[] {
 
 type InMemoryClusterObject = InMemoryCluster & KubeObject;
 
+/** An endpoint under the reserved .invalid domain: it names the simulated API server and resolves nowhere. */
+const simulatedEndpoint = (cluster: InMemoryClusterObject) => ({ host: `${cluster.metadata.name}.${cluster.metadata.namespace}.in-memory.invalid`, port: 6443 });
+
 async function reconcileInMemoryCluster(key: string, ctx: ManagerContext): Promise<ReconcileResult | void> {
   let cluster = ctx.informer<InMemoryClusterObject>(inMemoryClustersResource).get(key);
   if (!cluster) return;
@@ -43,8 +47,9 @@ async function reconcileInMemoryCluster(key: string, ctx: ManagerContext): Promi
     return;
   }
   const paused = pausedCondition(cluster, await clusterOf(ctx, cluster));
-  if (!hasFinalizer(cluster, inMemoryClusterFinalizer) && paused.status === 'False') {
-    cluster = await ctx.client.update(inMemoryClustersResource, { ...cluster, metadata: withFinalizer(cluster, inMemoryClusterFinalizer) });
+  if ((!hasFinalizer(cluster, inMemoryClusterFinalizer) || !cluster.spec.controlPlaneEndpoint) && paused.status === 'False') {
+    const spec = { ...cluster.spec, controlPlaneEndpoint: cluster.spec.controlPlaneEndpoint ?? simulatedEndpoint(cluster) };
+    cluster = await ctx.client.update(inMemoryClustersResource, { ...cluster, metadata: withFinalizer(cluster, inMemoryClusterFinalizer), spec });
   }
 
   const nowMs = Date.now();
