@@ -18,6 +18,12 @@ import { withClusterTree } from './commands/describe-cluster.ts';
 import { generateCommand } from './commands/generate.ts';
 import { crdsCommand } from './commands/crds.ts';
 
+// A reader that stops early (`slipway crds | head`) closes the pipe: like other Unix tools, stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 // yargs reads "--filename -" as an unknown "-" argument; the "=" form means the same and parses.
 const args = hideBin(process.argv).reduce<string[]>((out, arg) => {
   if (arg === '-' && out.at(-1) === '--filename') out[out.length - 1] = '--filename=-';

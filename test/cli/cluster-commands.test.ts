@@ -181,6 +181,16 @@ test('slipway crds prints every built-in CRD as one YAML document each', async (
   assert.deepEqual(docs, JSON.parse(JSON.stringify(builtinCRDs)));
 });
 
+test('slipway crds stops quietly when its reader closes the pipe early (| head)', async () => {
+  const child = spawn(process.execPath, [MAIN, 'crds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+});
+
 test('installCRDs: every CRD Established and served; running it again changes nothing', async () => {
   const crdsBefore = await Promise.all(builtinCRDs.map((crd) => client.get(customResourceDefinitionsResource, crd.metadata.name!)));
   for (const crd of crdsBefore) {
