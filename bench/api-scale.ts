@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { rawRequest } from '../test/support/http.ts';
 import { startEtcd } from '../test/support/etcd.ts';
-import { runLoad, startSlipwayProcess, rssMiB, peakRssMiB, fmt } from './lib.ts';
+import { runLoad, rssMiB, peakRssMiB, fmt } from './lib.ts';
+import { startSlipwayProcess } from '../test/support/slipway-process.ts';
 
 const objectsIndex = process.argv.indexOf('--objects');
 const objects = objectsIndex > 0 ? Number(process.argv[objectsIndex + 1]) : 100_000;

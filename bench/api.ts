@@ -8,7 +8,8 @@ import { request as httpsRequest, Agent } from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../test/support/etcd.ts';
 import { rawRequest } from '../test/support/http.ts';
-import { runLoad, percentile, startSlipwayProcess, summariseCpuProfiles, peakRssMiB, fmt, type LoadResult, type SlipwayProcess } from './lib.ts';
+import { runLoad, percentile, summariseCpuProfiles, peakRssMiB, fmt, type LoadResult } from './lib.ts';
+import { startSlipwayProcess, type SlipwayProcess } from '../test/support/slipway-process.ts';
 
 const quick = process.argv.includes('--quick');
 const profileIndex = process.argv.indexOf('--profile');

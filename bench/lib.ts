@@ -1,6 +1,4 @@
-// Shared benchmark plumbing: load generation, percentiles, processes to measure, CPU profiles.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+// Shared benchmark plumbing: load generation, percentiles, process memory, CPU profiles.
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -34,37 +32,6 @@ export async function runLoad(concurrency: number, total: number, op: (i: number
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { ops: total, seconds, perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
-
-export interface SlipwayProcess {
-  child: ChildProcess;
-  url: string;
-  caCert: string;
-  token: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-const fixture = path.join(import.meta.dirname, '..', 'test', 'e2e', 'fixtures', 'slipway-process.ts');
-
-/** Starts the API server in its own process (so its CPU and memory are its own). */
-export async function startSlipwayProcess(dataDir: string, options: { etcdEndpoint?: string; cpuProfileDir?: string; controllers?: boolean; port?: number } = {}): Promise<SlipwayProcess> {
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const args = [fixture, dataDir, String(options.port ?? 0), ...(options.etcdEndpoint ? [options.etcdEndpoint] : []), ...(options.controllers ? ['--controllers'] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`slipway exited early with ${code}`)));
-  });
-  const info = JSON.parse(line);
-  return {
-    child,
-    ...info,
-    stop: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
 }
 
 export async function rssMiB(pid: number): Promise<number> {

@@ -29,9 +29,13 @@ export interface ManagerContext {
    * every add, update and delete of its objects queues the keys mapFn returns in the calling
    * controller's queue. Idempotent: calling it again for the same resource (on every reconcile)
    * changes nothing, the first mapFn stays. Controllers only; a runnable calling it gets an error.
+   * With `updateMatters`, an update queues keys only when it returns true for (old, new).
    */
-  watchResource(resource: ResourceRef, mapFn: (obj: KubeObject) => string[]): void;
+  watchResource(resource: ResourceRef, mapFn: (obj: KubeObject) => string[], updateMatters?: UpdatePredicate): void;
 }
+
+/** Whether an update of a watched object concerns the controller (as controller-runtime's update predicates). */
+export type UpdatePredicate = (old: KubeObject, obj: KubeObject) => boolean;
 
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds. */
@@ -44,6 +48,13 @@ export interface WatchSpec {
   resource: ResourceRef;
   /** The keys ("namespace/name" or "name") of the primary objects to reconcile for this object. */
   mapFn(obj: KubeObject): string[];
+  /** When given, an update queues keys only if this returns true (adds and deletes always do). */
+  updateMatters?: UpdatePredicate;
+  /**
+   * Queue keys this long after the change instead of at once: for summaries of many objects (a
+   * Cluster's counts of its Machines), a burst of changes then makes one reconcile, not one each.
+   */
+  batchMs?: number;
 }
 
 export interface ControllerDefinition {
@@ -118,6 +129,8 @@ export class Manager {
     this.client = options.client;
     this.logger = options.logger ?? pino({ name: 'controller-manager' });
     this.discovery = new Discovery(options.client);
+    // Controllers see their own writes at once (Informer.assume), not only once the watch brings them.
+    options.client.observeWrites((resource, obj) => this.informers.get(resourceKey(resource))?.assume(obj));
     this.recorder = new EventRecorder(options.client, { component: options.component ?? 'slipway-controller-manager', logger: this.logger });
     this.registry = options.registry ?? new Registry();
     const queues = this.queues;
@@ -199,29 +212,29 @@ export class Manager {
       logger,
       signal,
       informer: (resource) => this.informer(resource),
-      watchResource: (resource, mapFn) => {
+      watchResource: (resource, mapFn, updateMatters) => {
         if (!controller) throw new Error('watchResource queues keys for a controller; a runnable has no queue (use informer() and its handlers)');
-        this.watchDynamically(controller.name, controller.queue, resource, mapFn);
+        this.watchDynamically(controller.name, controller.queue, resource, mapFn, updateMatters);
       },
     };
   }
 
-  private watchDynamically(controller: string, queue: WorkQueue<string>, resource: ResourceRef, mapFn: (obj: KubeObject) => string[]): void {
+  private watchDynamically(controller: string, queue: WorkQueue<string>, resource: ResourceRef, mapFn: (obj: KubeObject) => string[], updateMatters?: UpdatePredicate): void {
     let watched = this.dynamicWatches.get(controller);
     if (!watched) this.dynamicWatches.set(controller, (watched = new Set()));
     const key = resourceKey(resource);
     if (watched.has(key)) return;
     watched.add(key);
-    this.connect(resource, mapFn, queue);
+    this.connect(resource, mapFn, queue, updateMatters);
   }
 
-  /** Queues mapFn's keys for every add, update (old and new object) and delete of the resource. */
-  private connect(resource: ResourceRef, map: (obj: KubeObject) => string[], queue: WorkQueue<string>): Informer {
-    const enqueueAll = (keys: string[]) => { for (const key of keys) queue.add(key); };
+  /** Queues mapFn's keys for every add, update (old and new object; those that matter) and delete of the resource. */
+  private connect(resource: ResourceRef, map: (obj: KubeObject) => string[], queue: WorkQueue<string>, updateMatters?: UpdatePredicate, batchMs = 0): Informer {
+    const enqueueAll = (keys: string[]) => { for (const key of keys) queue.addAfter(key, batchMs); };
     const informer = this.informer(resource);
     informer.addHandlers({
       onAdd: (obj) => enqueueAll(map(obj)),
-      onUpdate: (old, obj) => enqueueAll([...new Set([...map(old), ...map(obj)])]),
+      onUpdate: (old, obj) => { if (!updateMatters || updateMatters(old, obj)) enqueueAll([...new Set([...map(old), ...map(obj)])]); },
       onDelete: (obj) => enqueueAll(map(obj)),
     });
     return informer;
@@ -270,7 +283,7 @@ export class Manager {
       const ownerMap = controllerOwnerMapper(def.for, ownerKind);
       for (const owned of def.owns) informers.push(watch(owned, ownerMap));
     }
-    for (const w of def.watches ?? []) informers.push(watch(w.resource, (obj) => w.mapFn(obj)));
+    for (const w of def.watches ?? []) informers.push(this.connect(w.resource, (obj) => w.mapFn(obj), queue, w.updateMatters, w.batchMs));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     logger.info('caches synced');
     return {

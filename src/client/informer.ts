@@ -51,6 +51,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly options: InformerOptions;
   private readonly logger: Logger;
   private readonly items = new Map<string, T>();
+  private readonly assumed = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>();
   /** index name → value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -128,12 +129,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.resourceVersion;
   }
 
+  /** The cached object, or this process's own newer write of it (see assume). */
   get(key: string): T | undefined {
-    return this.items.get(key);
+    const cached = this.items.get(key);
+    const assumed = this.assumed.get(key);
+    if (!assumed) return cached;
+    if (cached && isNewer(assumed, cached)) return assumed;
+    this.assumed.delete(key);
+    return cached;
   }
 
   getByName(namespace: string | undefined, name: string): T | undefined {
-    return this.items.get(namespace ? `${namespace}/${name}` : name);
+    return this.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /**
+   * A write this process just made, seen by get() until the watch delivers it or something newer (as
+   * client-go's MutationCache): a controller's next reconcile then starts from its own write instead of
+   * failing a compare-and-swap against the stale cached version. Handlers and indexes still follow the
+   * watch only. Ignored unless both resourceVersions are integers (etcd revisions) and the write is newer.
+   */
+  assume(obj: T): void {
+    const key = objectKey(obj);
+    const cached = this.items.get(key);
+    if (cached && isNewer(obj, cached)) this.assumed.set(key, withTypeMeta(obj, this.resource));
   }
 
   list(): T[] {
@@ -244,6 +263,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private remove(key: string, last: T): void {
+    this.assumed.delete(key);
     const old = this.items.get(key);
     if (!old) return;
     this.unindex(key, old);
@@ -277,6 +297,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.logger.error({ err: error, handler: which }, 'informer handler failed');
     }
   }
+}
+
+const REVISION = /^[0-9]{1,30}$/;
+
+/** Whether `a` is a later version of the object than `b`, by integer resourceVersions (false when either is opaque). */
+function isNewer(a: KubeObject, b: KubeObject): boolean {
+  const ra = a.metadata.resourceVersion ?? '';
+  const rb = b.metadata.resourceVersion ?? '';
+  return REVISION.test(ra) && REVISION.test(rb) && BigInt(ra) > BigInt(rb);
 }
 
 function addTo(index: Map<string, Set<string>>, value: string, key: string): void {

@@ -97,6 +97,9 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
+/** Sees each object the server returned for a write through the client. */
+export type WriteObserver = (ref: ResourceRef, obj: KubeObject) => void;
+
 export interface WriteOptions {
   fieldManager?: string;
   dryRun?: boolean;
@@ -180,6 +183,7 @@ export class RestClient {
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly writeObservers: WriteObserver[] = [];
 
   constructor(config: ConnectionConfig, options: RestClientOptions = {}) {
     this.server = new URL(config.server);
@@ -230,9 +234,19 @@ export class RestClient {
     return first;
   }
 
+  /** Calls `observer` with every object a create, update or patch through this client wrote (not dry runs). */
+  observeWrites(observer: WriteObserver): void {
+    this.writeObservers.push(observer);
+  }
+
+  private written<T>(ref: ResourceRef, options: WriteOptions, result: T): T {
+    if (!options.dryRun && (result as KubeObject | undefined)?.metadata?.resourceVersion) for (const observe of this.writeObservers) observe(ref, result as KubeObject);
+    return result;
+  }
+
   async create<T extends KubeObject = KubeObject>(ref: ResourceRef, obj: NoInfer<T>, options: WriteOptions = {}): Promise<T> {
     const namespace = this.namespaceFor(ref, obj.metadata.namespace);
-    return this.request<T>({ method: 'POST', path: resourcePath(ref, namespace), query: writeQuery(options), body: obj });
+    return this.written(ref, options, await this.request<T>({ method: 'POST', path: resourcePath(ref, namespace), query: writeQuery(options), body: obj }));
   }
 
   async update<T extends KubeObject = KubeObject>(ref: ResourceRef, obj: NoInfer<T>, options: WriteOptions = {}): Promise<T> {
@@ -243,21 +257,21 @@ export class RestClient {
     return this.put(ref, obj, 'status', options);
   }
 
-  private put<T extends KubeObject>(ref: ResourceRef, obj: T, subresource: string | undefined, options: WriteOptions): Promise<T> {
+  private async put<T extends KubeObject>(ref: ResourceRef, obj: T, subresource: string | undefined, options: WriteOptions): Promise<T> {
     const name = requireName(obj);
-    return this.request<T>({ method: 'PUT', path: resourcePath(ref, this.namespaceFor(ref, obj.metadata.namespace), name, subresource), query: writeQuery(options), body: obj });
+    return this.written(ref, options, await this.request<T>({ method: 'PUT', path: resourcePath(ref, this.namespaceFor(ref, obj.metadata.namespace), name, subresource), query: writeQuery(options), body: obj }));
   }
 
   async patch<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, patch: unknown, options: PatchOptions): Promise<T> {
     const { type, namespace, subresource, force, ...write } = options;
     if (type === 'apply' && !write.fieldManager) throw new Error('an apply patch needs a fieldManager');
-    return this.request<T>({
+    return this.written(ref, write, await this.request<T>({
       method: 'PATCH',
       path: resourcePath(ref, this.namespaceFor(ref, namespace), name, subresource),
       query: { ...writeQuery(write), force: type === 'apply' && force ? true : undefined },
       body: patch,
       contentType: patchContentTypes[type],
-    });
+    }));
   }
 
   /** Server-side apply of a (partial) object: creates it or merges the fields this manager owns. */

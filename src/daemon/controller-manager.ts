@@ -3,6 +3,7 @@
 // its controllers only while it holds the leader Lease (so several Slipways can share a store).
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import { RestClient } from '../client/rest-client.ts';
 import { Manager } from '../client/controller.ts';
 import { garbageCollector } from '../controllers/garbage-collector.ts';
@@ -20,6 +21,13 @@ export interface ControllerManagerOptions {
   token: string;
   logger: Logger;
   onProgress?: (message: string) => void;
+  /**
+   * The leader election identity. A restarted Slipway that gives the same one takes its lease back at
+   * once instead of waiting out the dead process's lease; only safe when no two processes can share it.
+   */
+  identity?: string;
+  /** Where the controllers' metrics go (default: the manager's own registry). */
+  registry?: Registry;
 }
 
 export interface RunningControllerManager {
@@ -32,7 +40,8 @@ export async function startControllerManager(options: ControllerManagerOptions):
   const manager = new Manager({
     client,
     logger: options.logger,
-    leaderElection: { namespace: 'kube-system', name: 'slipway-controller-manager', identity: `${hostname()}-${process.pid}`, logger: options.logger },
+    ...(options.registry ? { registry: options.registry } : {}),
+    leaderElection: { namespace: 'kube-system', name: 'slipway-controller-manager', identity: options.identity ?? `${hostname()}-${process.pid}`, logger: options.logger },
   });
   const controllers = [
     garbageCollector(),

@@ -8,6 +8,10 @@ import { RestClient } from '../client/rest-client.ts';
 import { openDataDir, writeKubeconfig } from './data-dir.ts';
 import { startControllerManager } from './controller-manager.ts';
 import { installCRDs } from './crds.ts';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
 
 export interface SlipwayOptions {
   dataDir: string;
@@ -47,6 +51,8 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
   const store = await openStore(storeConfig);
   const compactor = startCompactor(store, { intervalMs: options.compactionIntervalMs ?? 5 * 60_000, logger: logger.child({ component: 'compactor' }) });
 
+  // The controller manager's metrics (reconciles, work queues) are served on the API server's /metrics.
+  const controllerMetrics = new Registry();
   progress('starting the API server');
   const server = await startApiServer({
     store,
@@ -55,6 +61,7 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
     tls: dataDir.serving,
     tokens: dataDir.tokens,
     logger: logger.child({ component: 'apiserver' }),
+    metricsRegistries: [controllerMetrics],
   });
   await writeKubeconfig(dataDir, server.url);
 
@@ -80,6 +87,10 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
       token: dataDir.controllerManagerToken,
       logger: logger.child({ component: 'controller-manager' }),
       onProgress: progress,
+      registry: controllerMetrics,
+      // The sqlite store admits one process per data directory, so the directory names the candidate and
+      // a restart after a crash leads again at once. Processes sharing an etcd stay distinct.
+      ...(storeConfig.backend === 'sqlite' ? { identity: `${hostname()}-${createHash('sha256').update(path.resolve(options.dataDir)).digest('hex').slice(0, 12)}` } : {}),
     });
 
   return {

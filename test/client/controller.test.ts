@@ -186,3 +186,43 @@ test('watchResource: a resource chosen during reconcile re-queues the calling co
     await manager.stop();
   }
 });
+
+test('watch options: updateMatters filters updates (adds always count); batchMs turns a burst of changes into one reconcile', async () => {
+  const filtered: string[] = [];
+  const batched: string[] = [];
+  const manager = new Manager({ client, logger: silent });
+  const pointsAt = (obj: KubeObject) => (obj.metadata.labels?.['summary-of'] ? [`${obj.metadata.namespace}/${obj.metadata.labels['summary-of']}`] : []);
+  manager.add(defineController({
+    name: 'filtered',
+    for: widgetsResource,
+    watches: [{ resource: configMapsResource, mapFn: pointsAt, updateMatters: (old, obj) => (old.data as Record<string, string>)?.kind !== (obj.data as Record<string, string>)?.kind }],
+    reconcile(key) { if (key === `${ns}/opt-filtered`) filtered.push(key); },
+  }));
+  manager.add(defineController({
+    name: 'batched',
+    for: widgetsResource,
+    watches: [{ resource: configMapsResource, mapFn: pointsAt, batchMs: 500 }],
+    reconcile(key) { if (key === `${ns}/opt-batched`) batched.push(key); },
+  }));
+  await manager.start();
+  try {
+    await client.create(widgetsResource, widget('opt-filtered', ns));
+    await client.create(widgetsResource, widget('opt-batched', ns));
+    await eventually(() => filtered.length === 1 && batched.length === 1, 'the widgets reconciled once each');
+    const child = (name: string, of: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { 'summary-of': of } }, data: { kind: 'a', n: '0' } });
+    await client.create(configMapsResource, child('opt-f', 'opt-filtered'));
+    await eventually(() => filtered.length === 2, 'an add always queues');
+    for (let i = 1; i <= 5; i++) await client.patch(configMapsResource, 'opt-f', { data: { n: String(i) } }, { type: 'merge', namespace: ns });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(filtered.length, 2, 'updates that do not matter queue nothing');
+    await client.patch(configMapsResource, 'opt-f', { data: { kind: 'b' } }, { type: 'merge', namespace: ns });
+    await eventually(() => filtered.length === 3, 'an update that matters queues');
+
+    await client.create(configMapsResource, child('opt-b', 'opt-batched'));
+    for (let i = 1; i <= 10; i++) await client.patch(configMapsResource, 'opt-b', { data: { n: String(i) } }, { type: 'merge', namespace: ns });
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.ok(batched.length >= 2 && batched.length <= 3, `11 changes within the window made one or two reconciles (${batched.length - 1})`);
+  } finally {
+    await manager.stop();
+  }
+});

@@ -128,3 +128,30 @@ test('the informer re-lists when its resourceVersion was compacted away (410) an
   assert.ok(client.lists > listsBefore, 'it re-listed');
   assert.deepEqual(informer.list().map(objectKey).sort(), ['default/keep', 'default/new']);
 });
+
+test('assume: the informer returns this process\'s newer write at once, until the watch catches up; never an older one', async () => {
+  const client = clientFor(shared);
+  cleanups.push(() => client.close());
+  await client.create(namespacesResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'inf-assume' } });
+  const created = await client.create(configMapsResource, cm('mine', 'inf-assume', '1'));
+  const informer = new Informer(client, configMapsResource);
+  cleanups.push(() => informer.stop());
+  const events = recorder(informer);
+  informer.start();
+  await informer.waitForSync();
+  // A write the watch has not delivered: the informer is stopped (its cache stays) while it is made.
+  await informer.stop();
+  const written = await client.patch(configMapsResource, 'mine', { data: { v: '2' } }, { type: 'merge', namespace: 'inf-assume' });
+  assert.equal((informer.get('inf-assume/mine')?.data as Record<string, string>).v, '1', 'the cache alone is stale');
+  informer.assume(written);
+  assert.equal((informer.get('inf-assume/mine')?.data as Record<string, string>).v, '2', 'the own write, before its watch event');
+  assert.equal(informer.getByName('inf-assume', 'mine')?.metadata.resourceVersion, written.metadata.resourceVersion);
+  informer.assume(created);
+  assert.equal(informer.get('inf-assume/mine')?.metadata.resourceVersion, written.metadata.resourceVersion, 'an older version is not assumed');
+  informer.start();
+  await eventually(() => events.includes('update inf-assume/mine 1->2'), 'the watch delivers the write, and handlers still hear of it');
+  const later = await client.patch(configMapsResource, 'mine', { data: { v: '3' } }, { type: 'merge', namespace: 'inf-assume' });
+  await eventually(() => informer.get('inf-assume/mine')?.metadata.resourceVersion === later.metadata.resourceVersion, 'a newer watched version replaces the assumed one');
+  await client.delete(configMapsResource, 'mine', { namespace: 'inf-assume' });
+  await eventually(() => informer.get('inf-assume/mine') === undefined, 'a deleted object is gone, assumed or not');
+});

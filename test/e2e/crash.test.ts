@@ -2,41 +2,28 @@
 // acknowledged write is there, and the store's revision log has no gap and no duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { rawRequest, type RawTarget } from '../support/http.ts';
+import { rawRequest } from '../support/http.ts';
+import { startSlipwayProcess, type SlipwayProcess } from '../support/slipway-process.ts';
 import { openSqliteStore } from '../../src/storage/sqlite.ts';
 import type { WatchEvent } from '../../src/storage/store.ts';
 
-const fixture = path.join(import.meta.dirname, 'fixtures', 'slipway-process.ts');
-
-async function launch(dataDir: string, port = 0): Promise<{ child: ChildProcess; target: RawTarget }> {
-  const child = spawn(process.execPath, [fixture, dataDir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`slipway exited early with ${code}`)));
-  });
-  return { child, target: JSON.parse(line) };
-}
-
 test('every acknowledged write survives SIGKILL, and revisions have no gap or duplicate', async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-crash-'));
-  let child: ChildProcess | undefined;
+  let slipway: SlipwayProcess | undefined;
   try {
-    const first = await launch(dataDir);
-    child = first.child;
-    const port = new URL(first.target.url).port;
+    const first = await startSlipwayProcess(dataDir);
+    slipway = first;
+    const port = new URL(first.url).port;
     const acknowledged = new Map<string, string>();
     let stopWriting = false;
     const writer = async (id: number) => {
       for (let i = 0; !stopWriting; i++) {
         const name = `w${id}-${i}`;
         try {
-          const res = await rawRequest(first.target, 'POST', '/api/v1/namespaces/default/configmaps', {
+          const res = await rawRequest(first, 'POST', '/api/v1/namespaces/default/configmaps', {
             body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } }),
           });
           if (res.status === 201) acknowledged.set(name, res.json().metadata.resourceVersion);
@@ -47,22 +34,21 @@ test('every acknowledged write survives SIGKILL, and revisions have no gap or du
     };
     const writers = Array.from({ length: 16 }, (_, id) => writer(id));
     await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1000));
-    child.kill('SIGKILL');
+    await slipway.kill();
     await Promise.all(writers);
     stopWriting = true;
     assert.ok(acknowledged.size > 50, `a real stream of writes was acknowledged (${acknowledged.size})`);
 
-    const second = await launch(dataDir, Number(port));
-    child = second.child;
-    const listed = await rawRequest(second.target, 'GET', '/api/v1/namespaces/default/configmaps');
+    const second = await startSlipwayProcess(dataDir, { port: Number(port) });
+    slipway = second;
+    const listed = await rawRequest(second, 'GET', '/api/v1/namespaces/default/configmaps');
     assert.equal(listed.status, 200, listed.text);
     const stored = new Map<string, string>(listed.json().items.map((o: any) => [o.metadata.name, o.metadata.resourceVersion]));
     for (const [name, rv] of acknowledged) {
       assert.equal(stored.get(name), rv, `acknowledged write ${name}@${rv} present after restart`);
     }
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-    child = undefined;
+    await second.stop();
+    slipway = undefined;
 
     const store = await openSqliteStore(path.join(dataDir, 'store.db'));
     try {
@@ -79,7 +65,7 @@ test('every acknowledged write survives SIGKILL, and revisions have no gap or du
       await store.close();
     }
   } finally {
-    child?.kill('SIGKILL');
+    await slipway?.kill();
     await rm(dataDir, { recursive: true, force: true });
   }
 });

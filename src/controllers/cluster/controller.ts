@@ -29,6 +29,9 @@ const DELETION_RECHECK_MS = 5_000;
 /** A referenced object that does not exist yet is looked for again after this long (its creation also re-queues). */
 const MISSING_REFERENCE_RECHECK_MS = 30_000;
 
+/** How long worker changes gather before the Cluster's status is recomputed: a scale-up of 1,000 Machines writes it a few times, not thousands. */
+const SUMMARY_BATCH_MS = 250;
+
 const referencesOf = (c: KubeObject) => [(c as Cluster).spec?.infrastructureRef, (c as Cluster).spec?.controlPlaneRef];
 
 /** Keys of the Clusters that own (or name) a provider object. */
@@ -46,10 +49,11 @@ export function clusterController(options: { concurrency?: number } = {}): Contr
   return defineController({
     name: 'cluster',
     for: clustersResource,
+    // The Cluster summarises its workers: their changes are batched (SUMMARY_BATCH_MS).
     watches: [
-      { resource: machinesResource, mapFn: toCluster },
-      { resource: machineSetsResource, mapFn: toCluster },
-      { resource: machineDeploymentsResource, mapFn: toCluster },
+      { resource: machinesResource, mapFn: toCluster, batchMs: SUMMARY_BATCH_MS },
+      { resource: machineSetsResource, mapFn: toCluster, batchMs: SUMMARY_BATCH_MS },
+      { resource: machineDeploymentsResource, mapFn: toCluster, batchMs: SUMMARY_BATCH_MS },
     ],
     concurrency: options.concurrency ?? 4,
     reconcile: reconcileCluster,

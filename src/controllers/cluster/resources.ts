@@ -2,7 +2,7 @@
 // and the cache index that finds a cluster's objects without scanning every object.
 import type { KubeObject } from '../../api/meta.ts';
 import { group, version } from '../../api/cluster.x-k8s.io/v1beta2/common.ts';
-import { clusterNameLabel } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
+import { clusterNameLabel, pausedAnnotation } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { ResourceRef } from '../../client/rest-client.ts';
 import { ensureIndexer } from '../provider-contract/reference-index.ts';
@@ -25,4 +25,16 @@ const CLUSTER_INDEX = 'cluster.x-k8s.io/cluster';
 export function objectsOfCluster<T extends KubeObject>(informer: Informer<T>, clusterKey: string): T[] {
   ensureIndexer(informer, CLUSTER_INDEX, (obj) => { const key = clusterKeyOf(obj); return key ? [key] : []; });
   return informer.byIndex(CLUSTER_INDEX, clusterKey);
+}
+
+/**
+ * Whether a Cluster update concerns the objects under it (Machines, MachineSets, MachineDeployments,
+ * infrastructure): its spec (pause, control plane reference…), its deletion or its paused annotation.
+ * Status updates, the frequent ones, do not: reconciling every Machine on each would be quadratic.
+ */
+export function clusterSpecOrLifecycleChanged(old: KubeObject, obj: KubeObject): boolean {
+  return old.metadata.generation !== obj.metadata.generation
+    || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp
+    || old.metadata.uid !== obj.metadata.uid
+    || old.metadata.annotations?.[pausedAnnotation] !== obj.metadata.annotations?.[pausedAnnotation];
 }

@@ -18,7 +18,7 @@ import { NAMESPACE_INDEX, objectKey } from '../../client/informer.ts';
 import { isConflict, isNotFound } from '../../client/rest-client.ts';
 import { ownerReferenceTo } from '../provider-contract/external.ts';
 import { CacheExpectations } from '../machine-set/cache-expectations.ts';
-import { clustersResource, machineDeploymentsResource, machineSetsResource, machinesResource } from '../cluster/resources.ts';
+import { clusterSpecOrLifecycleChanged, clustersResource, machineDeploymentsResource, machineSetsResource, machinesResource } from '../cluster/resources.ts';
 import { setConditions } from '../provider-contract/conditions.ts';
 import { selectorMatches } from '../machine-set/label-selector.ts';
 import { pausedCondition } from '../cluster/paused.ts';
@@ -54,9 +54,10 @@ export function machineDeploymentController(options: MachineDeploymentController
     for: machineDeploymentsResource,
     owns: [machineSetsResource],
     watches: [
-      // Machines feed the MachinesReady, MachinesUpToDate, RollingOut and Remediating conditions.
-      { resource: machinesResource, mapFn: (machine) => deploymentKeys(machine.metadata.namespace, (md) => selectorMatches(md.spec.selector, machine.metadata.labels)) },
-      { resource: clustersResource, mapFn: (cluster) => deploymentKeys(cluster.metadata.namespace, (md) => md.spec.clusterName === cluster.metadata.name) },
+      // Machines feed the MachinesReady, MachinesUpToDate, RollingOut and Remediating conditions: their
+      // changes are batched (rollout decisions follow the MachineSets, whose changes come at once).
+      { resource: machinesResource, mapFn: (machine) => deploymentKeys(machine.metadata.namespace, (md) => selectorMatches(md.spec.selector, machine.metadata.labels)), batchMs: 250 },
+      { resource: clustersResource, mapFn: (cluster) => deploymentKeys(cluster.metadata.namespace, (md) => md.spec.clusterName === cluster.metadata.name), updateMatters: clusterSpecOrLifecycleChanged },
     ],
     concurrency: options.concurrency ?? 2,
     reconcile: async (key, ctx) => {

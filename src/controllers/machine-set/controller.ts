@@ -20,7 +20,7 @@ import { NAMESPACE_INDEX, objectKey } from '../../client/informer.ts';
 import { isConflict, isNotFound } from '../../client/rest-client.ts';
 import { ownerReferenceTo } from '../provider-contract/external.ts';
 import { CacheExpectations } from './cache-expectations.ts';
-import { clustersResource, machineDeploymentsResource, machineSetsResource, machinesResource } from '../cluster/resources.ts';
+import { clusterSpecOrLifecycleChanged, clustersResource, machineDeploymentsResource, machineSetsResource, machinesResource } from '../cluster/resources.ts';
 import { setConditions } from '../provider-contract/conditions.ts';
 import { parseDeletionOrder } from './deletion-order.ts';
 import { MACHINE_SET_MANAGER } from './desired-machine.ts';
@@ -67,7 +67,7 @@ export function machineSetController(options: MachineSetControllerOptions = {}):
       // Orphan Machines go to every MachineSet whose selector matches them, for adoption.
       { resource: machinesResource, mapFn: (machine) => (controllerOf(machine) ? [] : machineSetKeys(shared, machine.metadata.namespace, (ms) => selectorMatches(ms.spec.selector, machine.metadata.labels))) },
       // Pausing and unpausing a Cluster.
-      { resource: clustersResource, mapFn: (cluster) => machineSetKeys(shared, cluster.metadata.namespace, (ms) => ms.spec.clusterName === cluster.metadata.name) },
+      { resource: clustersResource, mapFn: (cluster) => machineSetKeys(shared, cluster.metadata.namespace, (ms) => ms.spec.clusterName === cluster.metadata.name), updateMatters: clusterSpecOrLifecycleChanged },
       // The owning MachineDeployment decides remediation (current revision, maxInFlight) and whether Machines are up to date.
       { resource: machineDeploymentsResource, mapFn: (md) => machineSetKeys(shared, md.metadata.namespace, (ms) => ms.metadata.labels?.[machineDeploymentNameLabel] === md.metadata.name) },
     ],

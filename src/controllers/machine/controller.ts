@@ -22,7 +22,7 @@ import { indexReferences, referencingKeys } from '../provider-contract/reference
 import { readTracked, type TrackedObject } from '../provider-contract/tracked.ts';
 import { patchMetadataAndSpec, writeStatus } from '../cluster/object-writes.ts';
 import { pausedCondition } from '../cluster/paused.ts';
-import { clustersResource, machinesResource, objectsOfCluster } from '../cluster/resources.ts';
+import { clusterSpecOrLifecycleChanged, clustersResource, machinesResource, objectsOfCluster } from '../cluster/resources.ts';
 import { objectKey } from '../../client/informer.ts';
 import { deleteMachineStep } from './deletion.ts';
 import { isNodeless } from './node.ts';
@@ -63,7 +63,7 @@ function shouldAdopt(machine: Machine): boolean {
 async function reconcileMachine(key: string, ctx: ManagerContext): Promise<ReconcileResult | void> {
   const machines = ctx.informer<Machine & KubeObject>(machinesResource);
   // A Cluster's pause (or its un-pause) concerns all its Machines.
-  ctx.watchResource(clustersResource, (c) => objectsOfCluster(machines, objectKey(c)).map((m) => objectKey(m)));
+  ctx.watchResource(clustersResource, (c) => objectsOfCluster(machines, objectKey(c)).map((m) => objectKey(m)), clusterSpecOrLifecycleChanged);
   const cached = machines.get(key);
   if (!cached) return;
   let machine = cached;

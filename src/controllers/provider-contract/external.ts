@@ -123,12 +123,15 @@ export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTe
   const { templateRef, namespace } = input;
   if (!templateRef.kind.endsWith(templateSuffix)) throw new Error(`${templateRef.kind} is not a template kind: its name must end in ${templateSuffix}`);
   const templateResource = await resolveReference(ctx, templateRef);
-  let template: KubeObject;
-  try {
-    template = await ctx.client.get(templateResource, templateRef.name, namespace);
-  } catch (error) {
-    if (isNotFound(error)) throw new ApiError({ ...(error as ApiError).status, message: `template ${templateRef.kind} ${namespace}/${templateRef.name} does not exist` }, { cause: error });
-    throw error;
+  // From the shared cache (one clone per Machine: a GET each would not scale), the server when the cache misses it.
+  let template = await getExternal(ctx, templateRef, namespace);
+  if (!template) {
+    try {
+      template = await ctx.client.get(templateResource, templateRef.name, namespace);
+    } catch (error) {
+      if (isNotFound(error)) throw new ApiError({ ...(error as ApiError).status, message: `template ${templateRef.kind} ${namespace}/${templateRef.name} does not exist` }, { cause: error });
+      throw error;
+    }
   }
   const kind = templateRef.kind.slice(0, -templateSuffix.length);
   const resource = await resolveReference(ctx, { apiGroup: templateRef.apiGroup, kind });
@@ -180,28 +183,20 @@ export interface EnsureOwnerReferenceOptions {
 
 /**
  * Makes `owner` an owner of the referenced object (and drops `removeOwners`), writing only when
- * something changes; the write is conditional on the version read, and retried (reading the
- * server) on conflict.
+ * something changes. The merge patch is not conditional on the version read (as Cluster API's
+ * hand-over): the provider's own controller writes the object at the same time, and owner references
+ * are only ever changed here, so a conflict would only cost retries.
  * Throws when another object already controls it; does nothing when the object does not exist.
  */
 export async function ensureOwnerReference(ctx: ProviderContext, ref: ProviderReference, namespace: string, owner: OwnerReference, options: EnsureOwnerReferenceOptions): Promise<void> {
   const resource = await resolveReference(ctx, ref);
-  for (let attempt = 0; ; attempt++) {
-    // The cached copy first (usually nothing to do); after a conflict, the server's.
-    const obj = attempt === 0 ? await getExternal(ctx, ref, namespace) : await getLive(ctx, resource, ref.name, namespace);
-    if (!obj) return;
-    const desired = withOwner(obj, owner, options);
-    if (!desired) return;
-    try {
-      // A merge patch carrying the resourceVersion read is conditional on it (409 when stale).
-      await ctx.client.patch(resource, ref.name, {
-        metadata: { resourceVersion: obj.metadata.resourceVersion, ownerReferences: desired.ownerReferences, ...(options.labels ? { labels: options.labels } : {}) },
-      }, { type: 'merge', namespace });
-      return;
-    } catch (error) {
-      if (!isConflict(error) || attempt >= 4) throw error;
-    }
-  }
+  const obj = await getExternal(ctx, ref, namespace);
+  if (!obj) return;
+  const desired = withOwner(obj, owner, options);
+  if (!desired) return;
+  await ctx.client.patch(resource, ref.name, {
+    metadata: { ownerReferences: desired.ownerReferences, ...(options.labels ? { labels: options.labels } : {}) },
+  }, { type: 'merge', namespace });
 }
 
 /** The object's owner references and labels with `owner` in place, or undefined when nothing changes. */

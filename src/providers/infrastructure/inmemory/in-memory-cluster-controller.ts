@@ -12,7 +12,7 @@ import { group as infrastructureGroup } from '../../../api/infrastructure.cluste
 import type { InMemoryCluster, InMemoryClusterStatus } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-cluster.ts';
 import { InMemoryMachineReason } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-machine.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
-import { clustersResource } from '../../../controllers/cluster/resources.ts';
+import { clusterSpecOrLifecycleChanged, clustersResource } from '../../../controllers/cluster/resources.ts';
 import { setCondition, type ConditionState } from '../../../controllers/provider-contract/conditions.ts';
 import { pausedCondition } from '../../../controllers/cluster/paused.ts';
 import { jitteredDelayMs } from './simulated-time.ts';
@@ -24,7 +24,7 @@ export function inMemoryClusterController(): ControllerDefinition {
     name: 'inmemorycluster',
     for: inMemoryClustersResource,
     // A Cluster's spec.paused pauses its infrastructure.
-    watches: [{ resource: clustersResource, mapFn: inMemoryClusterOf }],
+    watches: [{ resource: clustersResource, mapFn: inMemoryClusterOf, updateMatters: clusterSpecOrLifecycleChanged }],
     reconcile: reconcileInMemoryCluster,
   });
 }

@@ -71,7 +71,12 @@ async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promi
     });
   }
   if (statusChanged(machine.status, outcome.status)) {
-    await ctx.client.updateStatus(inMemoryMachinesResource, { ...machine, status: outcome.status });
+    // A merge patch, not conditional on the version read: this controller alone writes the status, while
+    // the Machine controller takes ownership of the object at the same time (which would make a PUT conflict).
+    const removed = Object.keys(machine.status ?? {}).filter((field) => !(field in outcome.status));
+    await ctx.client.patch(inMemoryMachinesResource, machine.metadata.name!, {
+      status: { ...outcome.status, ...Object.fromEntries(removed.map((field) => [field, null])) },
+    }, { type: 'merge', namespace: machine.metadata.namespace, subresource: 'status' });
     for (const event of outcome.events) ctx.recorder.event(machine, event.type, event.reason, event.message);
   }
   return outcome.requeueAfterMs !== undefined ? { requeueAfter: Math.max(1, Math.ceil(outcome.requeueAfterMs)) } : undefined;

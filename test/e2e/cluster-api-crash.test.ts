@@ -1,0 +1,114 @@
+// Crash safety of the Cluster API controllers: a MachineDeployment scales from 0 to 500 in-memory
+// machines while Slipway is SIGKILLed five times at random moments. After each restart it must
+// converge to exactly 500 Machines, each with its own infrastructure machine, and no provider object
+// left without an owner.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
+import type { KubeObject } from '../../src/api/meta.ts';
+import { startSlipwayProcess, type SlipwayProcess } from '../support/slipway-process.ts';
+
+const ns = 'capi-crash';
+const name = 'crash';
+const replicas = 500;
+const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural, namespaced: true });
+const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1alpha1', plural, namespaced: true });
+const machines = capi('machines');
+const machineSets = capi('machinesets');
+const machineDeployments = capi('machinedeployments');
+const inMemoryMachines = infra('inmemorymachines');
+
+const clientOf = (p: SlipwayProcess) => new RestClient({ server: p.url, caCert: p.caCert, token: p.token, namespace: ns });
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function applyCluster(client: RestClient): Promise<void> {
+  const objects: [ResourceRef, KubeObject][] = [
+    [{ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }],
+    [capi('clusters'), { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryCluster', name } } }],
+    [infra('inmemoryclusters'), { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryCluster', metadata: { name, namespace: ns }, spec: {} }],
+    [{ group: '', version: 'v1', plural: 'secrets', namespaced: true }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-bootstrap`, namespace: ns }, type: 'cluster.x-k8s.io/secret', stringData: { format: 'cloud-config', value: '#cloud-config\n' } }],
+    [infra('inmemorymachinetemplates'), { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { simulation: { provisioningDelay: '500ms', jitter: '0.5' } } } } }],
+    [machineDeployments, {
+      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name, namespace: ns },
+      spec: {
+        clusterName: name, replicas,
+        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
+        template: {
+          metadata: { labels: { 'cluster.x-k8s.io/deployment-name': name } },
+          spec: { clusterName: name, version: 'v1.33.0', bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryMachineTemplate', name } },
+        },
+      },
+    }],
+  ];
+  for (const [resource, obj] of objects) await client.apply(resource, obj, { fieldManager: 'e2e' });
+}
+
+test('SIGKILL five times during a scale-up to 500: exactly 500 Machines, no orphaned provider objects', async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-capi-crash-'));
+  let slipway: SlipwayProcess | undefined;
+  try {
+    slipway = await startSlipwayProcess(dataDir, { controllers: true });
+    const port = Number(new URL(slipway.url).port);
+    await applyCluster(clientOf(slipway));
+    let peak = 0;
+    for (let kill = 1; kill <= 5; kill++) {
+      const client = clientOf(slipway);
+      // Kill while Machines are being created: once the restarted Slipway has made progress, at a random moment.
+      await until('the scale-up under way', async () => (await client.listAll(machines, { namespace: ns })).items.length > peak, 60_000);
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1500));
+      const before = (await client.listAll(machines, { namespace: ns })).items.length;
+      await slipway.kill();
+      peak = Math.max(peak, before);
+      console.log(`SIGKILL ${kill}: ${before} Machines existed`);
+      slipway = await startSlipwayProcess(dataDir, { controllers: true, port });
+    }
+    assert.ok(peak < replicas, `every kill came during the scale-up (most Machines at a kill: ${peak})`);
+
+    const client = clientOf(slipway);
+    const converged = await until(`${replicas} Running Machines`, async () => {
+      const ms = (await client.listAll(machines, { namespace: ns })).items;
+      const md = await client.get(machineDeployments, name, ns);
+      const running = ms.filter((m) => (m.status as any)?.phase === 'Running' && !m.metadata.deletionTimestamp);
+      return running.length === replicas && ms.length === replicas && (md.status as any)?.availableReplicas === replicas ? ms : false;
+    }, 240_000);
+    // Stay converged: nothing more is created or deleted once the controllers settle.
+    await new Promise((r) => setTimeout(r, 3000));
+    const ms = (await client.listAll(machines, { namespace: ns })).items;
+    assert.equal(ms.length, replicas, 'exactly 500 Machines');
+    assert.deepEqual(ms.map((m) => m.metadata.name).sort(), converged.map((m) => m.metadata.name).sort(), 'no Machine replaced after converging');
+    assert.equal((await client.listAll(machineSets, { namespace: ns })).items.length, 1, 'one MachineSet');
+
+    const infraMachines = (await client.listAll(inMemoryMachines, { namespace: ns })).items;
+    const byName = new Map(infraMachines.map((im) => [im.metadata.name!, im]));
+    const machineUids = new Set(ms.map((m) => m.metadata.uid));
+    for (const m of ms) {
+      const im = byName.get((m.spec as any).infrastructureRef.name);
+      assert.ok(im, `Machine ${m.metadata.name} has its InMemoryMachine`);
+      assert.equal(im.metadata.ownerReferences?.find((o) => o.controller)?.uid, m.metadata.uid, `${im.metadata.name} is controlled by its Machine`);
+    }
+    const orphans = infraMachines.filter((im) => !im.metadata.ownerReferences?.some((o) => machineUids.has(o.uid)));
+    assert.deepEqual(orphans.map((im) => im.metadata.name), [], 'no InMemoryMachine without its Machine');
+    assert.equal(infraMachines.length, replicas, 'one InMemoryMachine per Machine');
+  } finally {
+    await slipway?.kill();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
