@@ -14,6 +14,7 @@ import { RestClient, type ResourceRef } from '../src/client/rest-client.ts';
 import type { KubeObject } from '../src/api/meta.ts';
 import { rawRequest } from '../test/support/http.ts';
 import { startSlipwayProcess, type SlipwayProcess } from '../test/support/slipway-process.ts';
+import { capiResource as capi, inMemoryClusterObjects, inMemoryResource as infra } from '../test/support/in-memory-cluster.ts';
 import { counterTotals, fmt, peakRssMiB, runLoad } from './lib.ts';
 
 const arg = (flag: string, fallback: number) => {
@@ -24,38 +25,14 @@ const machinesWanted = arg('--machines', 1000);
 const clusterCount = arg('--clusters', 100);
 const perCluster = arg('--per-cluster', 100);
 
-const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural, namespaced: true });
-const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1alpha1', plural, namespaced: true });
 const namespaces: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
-const secrets: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const rolloutStrategy = { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '10%', maxUnavailable: 0 } } };
 const machines = capi('machines');
 const machineDeployments = capi('machinedeployments');
 const inMemoryMachines = infra('inmemorymachines');
 const templates = infra('inmemorymachinetemplates');
 
 const clientOf = (p: SlipwayProcess) => new RestClient({ server: p.url, caCert: p.caCert, token: p.token, namespace: 'default' });
-
-/** The objects of one cluster with a MachineDeployment of `replicas` in-memory machines provisioned at once. */
-function clusterObjects(ns: string, name: string, replicas: number): [ResourceRef, KubeObject][] {
-  return [
-    [capi('clusters'), { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryCluster', name } } }],
-    [infra('inmemoryclusters'), { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryCluster', metadata: { name, namespace: ns }, spec: { simulation: { provisioningDelay: '0s' } } }],
-    [secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-bootstrap`, namespace: ns }, type: 'cluster.x-k8s.io/secret', stringData: { format: 'cloud-config', value: '#cloud-config\n' } }],
-    [templates, { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { simulation: { provisioningDelay: '0s' } } } } }],
-    [machineDeployments, {
-      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name, namespace: ns },
-      spec: {
-        clusterName: name, replicas,
-        rollout: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '10%', maxUnavailable: 0 } } },
-        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
-        template: {
-          metadata: { labels: { 'cluster.x-k8s.io/deployment-name': name } },
-          spec: { clusterName: name, version: 'v1.33.0', bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryMachineTemplate', name } },
-        },
-      },
-    }],
-  ];
-}
 
 /** Machines by name, kept current by a watch over all namespaces. */
 function trackMachines(client: RestClient) {
@@ -143,7 +120,7 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(to
   try {
     const ns = 'bench';
     await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    for (const [resource, obj] of clusterObjects(ns, 'md', 0)) await client.apply(resource, obj, { fieldManager: 'bench' });
+    for (const [resource, obj] of inMemoryClusterObjects(ns, 'md', { replicas: 0, provisioningDelay: '0s', rollout: rolloutStrategy })) await client.apply(resource, obj, { fieldManager: 'bench' });
     const running = () => [...tracker.seen.values()].filter(isRunning);
     const scale = await measure(slipway, `${machinesWanted} Running`, async () => {
       await client.patch(machineDeployments, 'md', { spec: { replicas: machinesWanted } }, { type: 'merge', namespace: ns });
@@ -180,7 +157,7 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(to
       await runLoad(8, clusterCount, async (i) => {
         const ns = `fleet-${i}`;
         await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-        for (const [resource, obj] of clusterObjects(ns, `c${i}`, perCluster)) await client.apply(resource, obj, { fieldManager: 'bench' });
+        for (const [resource, obj] of inMemoryClusterObjects(ns, `c${i}`, { replicas: perCluster, provisioningDelay: '0s', rollout: rolloutStrategy })) await client.apply(resource, obj, { fieldManager: 'bench' });
       });
     }, () => [...tracker.seen.values()].filter(isRunning).length === total, 900_000);
     line(`${clusterCount} clusters × ${perCluster} machines Running`, many, ` (target < 180 s); ${fmt(many.seconds / referenceSeconds, 2)}× the reference`);

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
-import type { KubeObject } from '../../src/api/meta.ts';
+import { RestClient } from '../../src/client/rest-client.ts';
 import { startSlipwayProcess, type SlipwayProcess } from '../support/slipway-process.ts';
+import { until } from '../support/until.ts';
+import { capiResource as capi, inMemoryClusterObjects, inMemoryResource as infra } from '../support/in-memory-cluster.ts';
 
 const ns = 'capi-crash';
 const name = 'crash';
 const replicas = 500;
-const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural, namespaced: true });
-const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1alpha1', plural, namespaced: true });
 const machines = capi('machines');
 const machineSets = capi('machinesets');
 const machineDeployments = capi('machinedeployments');
@@ -23,42 +22,9 @@ const inMemoryMachines = infra('inmemorymachines');
 
 const clientOf = (p: SlipwayProcess) => new RestClient({ server: p.url, caCert: p.caCert, token: p.token, namespace: ns });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function applyCluster(client: RestClient): Promise<void> {
-  const objects: [ResourceRef, KubeObject][] = [
-    [{ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }],
-    [capi('clusters'), { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryCluster', name } } }],
-    [infra('inmemoryclusters'), { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryCluster', metadata: { name, namespace: ns }, spec: {} }],
-    [{ group: '', version: 'v1', plural: 'secrets', namespaced: true }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-bootstrap`, namespace: ns }, type: 'cluster.x-k8s.io/secret', stringData: { format: 'cloud-config', value: '#cloud-config\n' } }],
-    [infra('inmemorymachinetemplates'), { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { simulation: { provisioningDelay: '500ms', jitter: '0.5' } } } } }],
-    [machineDeployments, {
-      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name, namespace: ns },
-      spec: {
-        clusterName: name, replicas,
-        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
-        template: {
-          metadata: { labels: { 'cluster.x-k8s.io/deployment-name': name } },
-          spec: { clusterName: name, version: 'v1.33.0', bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryMachineTemplate', name } },
-        },
-      },
-    }],
-  ];
-  for (const [resource, obj] of objects) await client.apply(resource, obj, { fieldManager: 'e2e' });
+  await client.create({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const [resource, obj] of inMemoryClusterObjects(ns, name, { replicas, provisioningDelay: '500ms', jitter: '0.5' })) await client.apply(resource, obj, { fieldManager: 'e2e' });
 }
 
 test('SIGKILL five times during a scale-up to 500: exactly 500 Machines, no orphaned provider objects', async () => {

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
 import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
+import { until } from '../support/until.ts';
+import { capiResource as capi, inMemoryClusterObjects, inMemoryResource as infra } from '../support/in-memory-cluster.ts';
 
 const ns = 'capi-mhc';
-const capi = (plural: string): ResourceRef => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural, namespaced: true });
-const infra = (plural: string): ResourceRef => ({ group: 'infrastructure.cluster.x-k8s.io', version: 'v1alpha1', plural, namespaced: true });
 const machines = capi('machines');
 const inMemoryMachines = infra('inmemorymachines');
 
@@ -22,52 +22,18 @@ let dataDir: string;
 
 const condition = (obj: KubeObject, type: string) => ((obj.status as any)?.conditions ?? []).find((c: any) => c.type === type);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function applyCluster(name: string, replicas: number, triggerIf: Record<string, unknown>): Promise<void> {
-  const objects: KubeObject[] = [
-    { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryCluster', name } } },
-    { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryCluster', metadata: { name, namespace: ns }, spec: {} },
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-bootstrap`, namespace: ns }, type: 'cluster.x-k8s.io/secret', stringData: { format: 'cloud-config', value: '#cloud-config\n' } },
-    { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'InMemoryMachineTemplate', metadata: { name, namespace: ns }, spec: { template: { spec: { simulation: { provisioningDelay: '100ms' } } } } },
-    {
-      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name, namespace: ns },
-      spec: {
-        clusterName: name, replicas,
-        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
-        template: {
-          metadata: { labels: { 'cluster.x-k8s.io/deployment-name': name } },
-          spec: { clusterName: name, version: 'v1.33.0', bootstrap: { dataSecretName: `${name}-bootstrap` }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'InMemoryMachineTemplate', name } },
-        },
-      },
+  const healthCheck: KubeObject = {
+    apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck', metadata: { name, namespace: ns },
+    spec: {
+      clusterName: name,
+      selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
+      checks: { nodeStartupTimeoutSeconds: 60, unhealthyNodeConditions: [{ type: 'Ready', status: 'False', timeoutSeconds: 1 }] },
+      remediation: { triggerIf },
     },
-    {
-      apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck', metadata: { name, namespace: ns },
-      spec: {
-        clusterName: name,
-        selector: { matchLabels: { 'cluster.x-k8s.io/deployment-name': name } },
-        checks: { nodeStartupTimeoutSeconds: 60, unhealthyNodeConditions: [{ type: 'Ready', status: 'False', timeoutSeconds: 1 }] },
-        remediation: { triggerIf },
-      },
-    },
-  ];
-  const resources: Record<string, ResourceRef> = {
-    Cluster: capi('clusters'),
-    MachineDeployment: capi('machinedeployments'),
-    MachineHealthCheck: capi('machinehealthchecks'),
-    InMemoryCluster: infra('inmemoryclusters'),
-    InMemoryMachineTemplate: infra('inmemorymachinetemplates'),
-    Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
   };
-  for (const obj of objects) await client.apply(resources[obj.kind], obj, { fieldManager: 'e2e' });
+  const objects = [...inMemoryClusterObjects(ns, name, { replicas, provisioningDelay: '100ms' }), [capi('machinehealthchecks'), healthCheck] as const];
+  for (const [resource, obj] of objects) await client.apply(resource, obj, { fieldManager: 'e2e' });
 }
 
 async function clusterMachines(name: string): Promise<KubeObject[]> {

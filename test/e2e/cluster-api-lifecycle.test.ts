@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
 import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
+import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
 const cli = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -34,22 +35,6 @@ let dataDir: string;
 
 const condition = (obj: KubeObject, type: string) => ((obj.status as any)?.conditions ?? []).find((c: any) => c.type === type);
 const isAvailable = (m: KubeObject) => !m.metadata.deletionTimestamp && condition(m, 'Available')?.status === 'True';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function list(ref: ResourceRef): Promise<KubeObject[]> {
   return (await client.listAll(ref, { namespace: ns })).items;
