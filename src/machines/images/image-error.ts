@@ -10,7 +10,8 @@ export type ImageErrorCode =
   | 'Unsupported'
   | 'Registry'
   | 'Invalid'
-  | 'Command';
+  | 'Command'
+  | 'Aborted';
 
 export class ImageError extends Error {
   readonly code: ImageErrorCode;

@@ -87,8 +87,11 @@ export type ImageConfig = Static<typeof ImageConfig>;
 export interface RunConfig {
   entrypoint: string[];
   cmd: string[];
+  /** "NAME=value" entries. */
   env: string[];
+  /** "/" when the image names none. */
   workingDir: string;
+  /** "user", "uid", "user:group" or "uid:gid" as the image names it; "0:0" (root) when it names none. */
   user: string;
   /** "80/tcp", "53/udp", … */
   exposedPorts: string[];

@@ -84,6 +84,9 @@ export async function pullImage(store: ImageStore, reference: string, options: P
       });
       return store.addImage({ reference: canonical, manifest: manifestBytes, config: configBytes, indexDigest, unpack });
     });
+  } catch (error) {
+    if (options.signal?.aborted) throw new ImageError('Aborted', `pull of ${canonical} was cancelled`, { cause: error });
+    throw error;
   } finally {
     await client.close();
   }

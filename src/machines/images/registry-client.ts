@@ -15,6 +15,8 @@ export interface RegistryOptions {
   ca?: string | string[];
   /** Credentials for basic auth or a token service; a function is asked per registry host. */
   credentials?: RegistryCredentials | ((registry: string) => RegistryCredentials | undefined);
+  /** Cancels every request, including bodies being downloaded. */
+  signal?: AbortSignal;
 }
 
 export interface FetchedManifest {
@@ -30,6 +32,7 @@ export class RegistryClient {
   readonly #base: string;
   readonly #agent: Agent;
   readonly #credentials?: RegistryCredentials;
+  readonly #signal?: AbortSignal;
   /** Authorization header per repository, once a challenge has been answered. */
   readonly #authorization = new Map<string, Promise<string>>();
 
@@ -40,6 +43,7 @@ export class RegistryClient {
     this.#base = `${options.plainHttp ? 'http' : 'https'}://${host}`;
     this.#agent = new Agent({ connect: options.ca ? { ca: options.ca } : {}, keepAliveTimeout: 10_000 });
     this.#credentials = typeof options.credentials === 'function' ? options.credentials(registry) : options.credentials;
+    this.#signal = options.signal;
   }
 
   async close(): Promise<void> {
@@ -112,8 +116,9 @@ export class RegistryClient {
 
   async #send(url: string, headers: Record<string, string>): Promise<Response> {
     try {
-      return await fetch(url, { headers: { 'user-agent': 'slipway', ...headers }, dispatcher: this.#agent, redirect: 'follow' });
+      return await fetch(url, { headers: { 'user-agent': 'slipway', ...headers }, dispatcher: this.#agent, redirect: 'follow', signal: this.#signal });
     } catch (error) {
+      if (this.#signal?.aborted) throw error;
       const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
       const detail = cause?.code ?? cause?.message ?? (error as Error).message;
       const hint = /EPROTO|wrong version number|ECONNRESET/i.test(String(cause?.message ?? '') + detail) && url.startsWith('https:')

@@ -198,3 +198,18 @@ test('layer downloads run in parallel, at most `concurrency` at once', async () 
     }
   }
 });
+
+test('a cancelled pull stops its downloads, says so, and leaves the store as it was', async () => {
+  const front = await startFront(plain, 400);
+  try {
+    const store = await newStore();
+    const before = await storeContents(store);
+    const controller = new AbortController();
+    const pulling = pullImage(store, `${front.host}/private/img:1`, { plainHttp: true, credentials: user, signal: controller.signal });
+    setTimeout(() => controller.abort(), 600);
+    await assert.rejects(pulling, { code: 'Aborted', message: /pull of 127\.0\.0\.1:\d+\/private\/img:1 was cancelled/ });
+    assert.deepEqual(await storeContents(store), before);
+  } finally {
+    await front.close();
+  }
+});
