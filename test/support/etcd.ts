@@ -2,10 +2,10 @@
 // directory, stopped and removed afterwards.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { freePort } from './free-port.ts';
 
 export interface RunningEtcd {
   /** The client URL, http://127.0.0.1:PORT. */
@@ -19,14 +19,6 @@ export interface RunningEtcd {
   kill(): void;
   /** SIGKILL (if still running), then starts again on the same ports and data directory, and waits until it answers. */
   restart(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts a single-member etcd on free loopback ports with a fresh data directory, and waits until it answers. */
