@@ -30,7 +30,11 @@ export interface MachineRuntimeOptions {
   runcRoot?: string;
   /** The runc executable (default "runc" on PATH). */
   runcBinary?: string;
-  /** Parent of the machines' cgroups, relative to the caller's own cgroup (default "slipway"). */
+  /**
+   * Parent of the machines' cgroups (default "slipway"): relative to the cgroup of the process
+   * that runs runc, or absolute ("/slipway") so machines outlive a service manager that kills
+   * its service's whole cgroup.
+   */
   cgroupParent?: string;
   /** How long stop() waits after the stop signal before SIGKILL (default 10 s). */
   stopTimeoutMs?: number;
@@ -79,8 +83,8 @@ export class MachineRuntime {
     this.runc = new Runc(options.runcRoot ?? path.join(this.root, '.runc'), options.runcBinary);
     this.cgroupParent = options.cgroupParent ?? 'slipway';
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
-    if (!/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/.test(this.cgroupParent)) {
-      throw new MachineRuntimeError('Invalid', `cgroupParent ${JSON.stringify(this.cgroupParent)} must be a relative cgroup path such as "slipway"`);
+    if (!/^\/?[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/.test(this.cgroupParent)) {
+      throw new MachineRuntimeError('Invalid', `cgroupParent ${JSON.stringify(this.cgroupParent)} must be a cgroup path such as "slipway" or "/slipway"`);
     }
   }
 

@@ -23,7 +23,7 @@ export interface BundleInput {
   /** Whether the init is the image's own (an init system): it gets more capabilities. */
   imageInit: boolean;
   stopSignal: number;
-  /** The cgroup path, relative to the cgroup of whoever runs runc. */
+  /** The cgroup path; a relative one is below the cgroup of whoever runs runc. */
   cgroupsPath: string;
 }
 

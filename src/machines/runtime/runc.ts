@@ -57,7 +57,8 @@ export class Runc {
   /**
    * `runc create`: the init's stdout and stderr go straight to `consoleLog` (appended), so the
    * machine's output is kept without any Slipway process in between; runc's own errors go to
-   * `runcLog` (overwritten), kept apart from the machine's console.
+   * `runcLog` (overwritten) as JSON, to be told apart from the machine's output (runc prints them
+   * on its stderr too, so they also show on the console, which helps whoever reads the logs).
    */
   async create(id: string, bundle: string, consoleLog: string, runcLog: string): Promise<void> {
     await rm(runcLog, { force: true });

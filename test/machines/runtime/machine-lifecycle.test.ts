@@ -11,7 +11,7 @@ import { MachineRuntime } from '../../../src/machines/runtime/index.ts';
 import { runHostCommand } from '../../../src/machines/runtime/host-command.ts';
 import { readMounts } from '../../../src/machines/runtime/mountinfo.ts';
 import { debianRootfs } from '../../support/debian-rootfs.ts';
-import { eventually, machineSpec, MiB, suffix, testRuntime } from './support.ts';
+import { eventually, machineSpec, MiB, suffix, TEST_CGROUP_PARENT, testRuntime } from './support.ts';
 
 const text = (buffer: Buffer) => buffer.toString('utf8');
 
@@ -175,7 +175,7 @@ test("the image's own /sbin/init runs when asked, gets its stop signal, and is k
 test('a new runtime adopts machines after the controlling process is killed, and cleanup leaves nothing behind', async (t) => {
   const lower = await debianRootfs();
   const root = await mkdtemp(path.join(tmpdir(), 'slipway-adopt-'));
-  const cgroupParent = `slipway-test-${suffix()}`;
+  const cgroupParent = TEST_CGROUP_PARENT;
   const runcRoot = path.join(root, '.runc');
   const runtime = new MachineRuntime({ root, cgroupParent });
   t.after(async () => {

@@ -1,5 +1,5 @@
-// Shared by the runtime's tests: a MachineRuntime with its own temporary root, runc root and
-// cgroup parent, torn down (every machine cleaned up, the root removed) after the test.
+// Shared by the runtime's tests: a MachineRuntime with its own temporary root and runc root,
+// torn down (every machine cleaned up, the root removed) after the test.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { MachineRuntime, type MachineRuntimeOptions } from '../../../src/machine
 import type { MachineSpec } from '../../../src/machines/runtime/index.ts';
 
 export const MiB = 1024 * 1024;
+/** One cgroup parent for every test machine (ids are unique), so test runs leave no new cgroup directories. */
+export const TEST_CGROUP_PARENT = 'slipway-test';
 
 export function suffix(): string {
   return randomBytes(3).toString('hex');
@@ -16,7 +18,7 @@ export function suffix(): string {
 
 export async function testRuntime(t: TestContext, options: Partial<MachineRuntimeOptions> = {}): Promise<MachineRuntime> {
   const root = await mkdtemp(path.join(tmpdir(), 'slipway-runtime-'));
-  const runtime = new MachineRuntime({ root, cgroupParent: `slipway-test-${suffix()}`, stopTimeoutMs: 5000, ...options });
+  const runtime = new MachineRuntime({ root, cgroupParent: TEST_CGROUP_PARENT, stopTimeoutMs: 5000, ...options });
   t.after(async () => {
     for (const machine of await runtime.list().catch(() => [])) await runtime.cleanup(machine.id).catch(() => {});
     await rm(root, { recursive: true, force: true });
