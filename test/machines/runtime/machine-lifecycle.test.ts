@@ -37,7 +37,14 @@ test('a machine runs with its limits, keeps its files across stop/start, logs it
   assert.equal(started.rootfsMounted, true);
 
   assert.equal(text((await runtime.exec(id, ['hostname'])).stdout).trim(), id);
-  const limits = await runtime.exec(id, ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/pids/pids.max']);
+  // The machine sees its own cgroup at /sys/fs/cgroup: v1 controllers on this hybrid host, cgroup2 elsewhere.
+  const limits = await runtime.exec(id, ['sh', '-c', `
+    cd /sys/fs/cgroup
+    if [ -f memory/memory.limit_in_bytes ]; then
+      cat memory/memory.limit_in_bytes cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us pids/pids.max
+    else
+      cat memory.max; tr ' ' '\\n' < cpu.max; cat pids.max
+    fi`]);
   assert.equal(limits.exitCode, 0, text(limits.stderr));
   assert.deepEqual(text(limits.stdout).trim().split('\n').map(Number), [256 * MiB, 50_000, 100_000, 4096]);
 
