@@ -1,0 +1,75 @@
+// Files Slipway writes into a machine's root filesystem before it starts: its identity
+// (/etc/hostname, /etc/hosts, optionally /etc/resolv.conf), root's authorized SSH keys and
+// Slipway's init. They go through the mounted overlay into the machine's upper directory, and
+// every path is confined to the machine's root.
+import { constants } from 'node:fs';
+import path from 'node:path';
+import { ConfinedDirectory, resolveInRoot } from './confined-path.ts';
+import { SLIPWAY_INIT_PATH, slipwayInitScript } from './init-script.ts';
+import type { MachineSpec } from './machine-spec.ts';
+
+/** Opens (creating with `mode` when missing) the directory `machineDir` inside the machine. */
+export async function openMachineDirectory(rootfs: string, machineDir: string, options: { create?: boolean; mode?: number } = {}): Promise<ConfinedDirectory> {
+  const components = await resolveInRoot(rootfs, machineDir);
+  let current = await ConfinedDirectory.openRoot(rootfs);
+  for (const name of components) {
+    const next = await (options.create ? current.ensureDirectory(name, options.mode) : current.openDirectory(name)).finally(() => current.close());
+    current = next;
+  }
+  return current;
+}
+
+/** Writes `content` to `machinePath` as root with `mode`; a link in its place is replaced by the file. */
+export async function writeMachineFile(rootfs: string, machinePath: string, content: string, mode = 0o644, dirMode = 0o755): Promise<void> {
+  const dir = await openMachineDirectory(rootfs, path.posix.dirname(machinePath), { create: true, mode: dirMode });
+  try {
+    const name = path.posix.basename(machinePath);
+    if ((await dir.lstat(name))?.isSymbolicLink()) await dir.unlink(name);
+    const file = await dir.openFile(name, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode);
+    try {
+      await file.writeFile(content);
+      await file.chown(0, 0);
+      await file.chmod(mode);
+    } finally {
+      await file.close();
+    }
+  } finally {
+    await dir.close();
+  }
+}
+
+export function hostsFile(spec: Pick<MachineSpec, 'hostname' | 'ip' | 'hosts'>): string {
+  const shortName = spec.hostname.split('.')[0];
+  const self = [spec.hostname, ...(shortName !== spec.hostname ? [shortName] : [])].join(' ');
+  const lines = [
+    '# Written by Slipway when the machine starts.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    // Debian's convention for a host without a fixed address: its name on 127.0.1.1.
+    spec.ip ? `${spec.ip}\t${self}` : `127.0.1.1\t${self}`,
+    ...(spec.hosts ?? []).map((entry) => `${entry.ip}\t${entry.names.join(' ')}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function resolvConf(dns: NonNullable<MachineSpec['dns']>): string {
+  const lines = ['# Written by Slipway when the machine starts.', ...dns.nameservers.map((server) => `nameserver ${server}`)];
+  if (dns.search?.length) lines.push(`search ${dns.search.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function authorizedKeys(keys: string[]): string {
+  return keys.map((key) => `${key.trim()}\n`).join('');
+}
+
+/** Writes everything the machine's start needs from Slipway (idempotent: run on every start). */
+export async function writeMachineFiles(rootfs: string, spec: MachineSpec): Promise<void> {
+  await writeMachineFile(rootfs, '/etc/hostname', `${spec.hostname}\n`);
+  await writeMachineFile(rootfs, '/etc/hosts', hostsFile(spec));
+  if (spec.dns) await writeMachineFile(rootfs, '/etc/resolv.conf', resolvConf(spec.dns));
+  if (spec.sshAuthorizedKeys?.length) {
+    // sshd and dropbear ignore keys that others can write: the directory 0700, the file 0600.
+    await writeMachineFile(rootfs, '/root/.ssh/authorized_keys', authorizedKeys(spec.sshAuthorizedKeys), 0o600, 0o700);
+  }
+  await writeMachineFile(rootfs, SLIPWAY_INIT_PATH, slipwayInitScript(), 0o755);
+}
