@@ -3,11 +3,8 @@
 // MachineHealthCheck's condition says why.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
-import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
+import { startSlipwayWithNamespace, type SlipwayForTest } from '../support/slipway.ts';
+import type { RestClient } from '../../src/client/rest-client.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
 import { until } from '../support/until.ts';
 import { capiResource as capi, inMemoryClusterObjects, inMemoryResource as infra } from '../support/in-memory-cluster.ts';
@@ -16,9 +13,8 @@ const ns = 'capi-mhc';
 const machines = capi('machines');
 const inMemoryMachines = infra('inmemorymachines');
 
-let slipway: RunningSlipway;
 let client: RestClient;
-let dataDir: string;
+let running: SlipwayForTest;
 
 const condition = (obj: KubeObject, type: string) => ((obj.status as any)?.conditions ?? []).find((c: any) => c.type === type);
 
@@ -56,15 +52,12 @@ async function breakNodes(ms: KubeObject[]): Promise<void> {
 }
 
 before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-capi-mhc-'));
-  slipway = await startSlipway({ dataDir, port: 0, logLevel: 'warn' });
-  client = new RestClient({ server: slipway.url, caCert: slipway.caCert, token: slipway.adminToken, namespace: ns });
-  await client.create({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  running = await startSlipwayWithNamespace(ns);
+  ({ client } = running);
 });
 
 after(async () => {
-  await slipway?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 test('2 of 10 machines fail: both are replaced', async () => {

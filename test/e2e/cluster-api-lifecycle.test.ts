@@ -6,11 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
-import { RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
+import type { RunningSlipway } from '../../src/daemon/daemon.ts';
+import { startSlipwayWithNamespace, type SlipwayForTest } from '../support/slipway.ts';
+import { type RestClient, type ResourceRef } from '../../src/client/rest-client.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
 import { until } from '../support/until.ts';
 
@@ -31,7 +30,7 @@ const inMemoryTemplates = infra('inmemorymachinetemplates');
 
 let slipway: RunningSlipway;
 let client: RestClient;
-let dataDir: string;
+let running: SlipwayForTest;
 
 const condition = (obj: KubeObject, type: string) => ((obj.status as any)?.conditions ?? []).find((c: any) => c.type === type);
 const isAvailable = (m: KubeObject) => !m.metadata.deletionTimestamp && condition(m, 'Available')?.status === 'True';
@@ -57,15 +56,12 @@ async function settled(count: number, ms = 90_000): Promise<KubeObject[]> {
 }
 
 before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-capi-e2e-'));
-  slipway = await startSlipway({ dataDir, port: 0, logLevel: 'warn' });
-  client = new RestClient({ server: slipway.url, caCert: slipway.caCert, token: slipway.adminToken, namespace: ns });
-  await client.create({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  running = await startSlipwayWithNamespace(ns);
+  ({ slipway, client } = running);
 });
 
 after(async () => {
-  await slipway?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 async function kubectl(...args: string[]): Promise<string> {

@@ -1,43 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Schema } from '../../src/api/resource.ts';
 import type { KubeObject, ManagedFieldsEntry } from '../../src/api/meta.ts';
 import { recordUpdate } from '../../src/apiserver/patch/managed-fields.ts';
 import { serverSideApply } from '../../src/apiserver/patch/server-side-apply.ts';
 import { FieldSet, describePath } from '../../src/apiserver/patch/field-set.ts';
-
-const schema: Schema = {
-  type: 'object',
-  properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    data: { type: 'object', additionalProperties: { type: 'string' } },
-    spec: {
-      type: 'object',
-      properties: {
-        replicas: { type: 'integer' },
-        containers: {
-          type: 'array',
-          'x-kubernetes-list-type': 'map',
-          'x-kubernetes-list-map-keys': ['name'],
-          items: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } },
-        },
-      },
-    },
-  },
-};
-
-const T1 = '2024-05-01T10:00:00Z';
-const T2 = '2024-05-01T11:00:00Z';
-const T3 = '2024-05-01T12:00:00Z';
-
-function widget(body: Record<string, unknown>, metadata: Record<string, unknown> = {}, apiVersion = 'example.dev/v1'): KubeObject {
-  return { apiVersion, kind: 'Widget', metadata: { name: 'w', ...metadata }, ...body };
-}
+import { T1, T2, T3, widget, widgetSchema } from './widget.ts';
 
 function update(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, subresource?: string): KubeObject {
-  const managedFields = recordUpdate(before, after, { manager, schema, now, operation: 'Update', ...(subresource ? { subresource } : {}) });
+  const managedFields = recordUpdate(before, after, { manager, schema: widgetSchema, now, operation: 'Update', ...(subresource ? { subresource } : {}) });
   return { ...after, metadata: { ...after.metadata, managedFields } };
 }
 
@@ -93,7 +63,7 @@ test('repeated updates by one manager accumulate; an update that changes nothing
 });
 
 test('Update entries are per apiVersion and subresource; entries sort Apply first, then by time', () => {
-  const applied = serverSideApply(undefined, widget({ data: { a: '1' } }), { manager: 'applier', force: false, schema, now: T3 }).object;
+  const applied = serverSideApply(undefined, widget({ data: { a: '1' } }), { manager: 'applier', force: false, schema: widgetSchema, now: T3 }).object;
   const v2 = update(applied, { ...structuredClone(applied), apiVersion: 'example.dev/v2', data: { a: '1', b: '2' } }, 'ctl', T2);
   const v1 = update(v2, { ...structuredClone(v2), apiVersion: 'example.dev/v1', data: { a: '1', b: '2', c: '3' } }, 'ctl', T1);
   const status = update(v1, { ...structuredClone(v1), data: { a: '1', b: '2', c: '3', d: '4' } }, 'ctl', T1, 'status');
@@ -121,7 +91,7 @@ test('managedFields sent with the write replace the live ones; an empty list cle
 test('objects whose fields cannot be tracked lose their managedFields, as in Kubernetes', () => {
   const created = update(undefined, widget({ data: { a: '1' } }), 'creator', T1);
   const broken = { ...structuredClone(created), spec: { containers: [{ image: 'no-name' }] } };
-  assert.deepEqual(recordUpdate(created, broken, { manager: 'w', schema, now: T2, operation: 'Update' }), []);
+  assert.deepEqual(recordUpdate(created, broken, { manager: 'w', schema: widgetSchema, now: T2, operation: 'Update' }), []);
 });
 
 test('FieldsV1 round-trips and paths print as kube-apiserver prints them', () => {

@@ -1,43 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Schema } from '../../src/api/resource.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
 import { applyConflictError, serverSideApply, type ApplyOptions } from '../../src/apiserver/patch/server-side-apply.ts';
 import { recordUpdate } from '../../src/apiserver/patch/managed-fields.ts';
 import { PatchError } from '../../src/apiserver/patch/errors.ts';
-
-const widgetSchema: Schema = {
-  type: 'object',
-  properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    data: { type: 'object', additionalProperties: { type: 'string' } },
-    spec: {
-      type: 'object',
-      properties: {
-        replicas: { type: 'integer' },
-        containers: {
-          type: 'array',
-          'x-kubernetes-list-type': 'map',
-          'x-kubernetes-list-map-keys': ['name'],
-          items: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' }, args: { type: 'array', items: { type: 'string' } } } },
-        },
-        tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
-        command: { type: 'array', items: { type: 'string' } },
-        selector: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
-      },
-    },
-  },
-};
-
-const T1 = '2024-05-01T10:00:00Z';
-const T2 = '2024-05-01T11:00:00Z';
-const T3 = '2024-05-01T12:00:00Z';
-
-function widget(body: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w', ...metadata }, ...body };
-}
+import { T1, T2, T3, widget, widgetSchema } from './widget.ts';
 
 function apply(live: KubeObject | undefined, applied: KubeObject, manager: string, now: string, extra: Partial<ApplyOptions> = {}) {
   return serverSideApply(live, applied, { manager, force: false, schema: widgetSchema, now, ...extra });

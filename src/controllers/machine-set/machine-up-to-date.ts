@@ -12,10 +12,10 @@ import type { ConditionState } from '../provider-contract/conditions.ts';
 export function machineUpToDateCondition(ms: MachineSet, owner: MachineDeployment | undefined, machine: Machine, now: Date): ConditionState | undefined {
   if (!owner) return undefined;
   const type = MachineConditionType.UpToDate;
-  const { upToDate, reasons } = machineTemplateUpToDate(ms.spec.template, owner.spec.template);
+  const { reasons } = machineTemplateUpToDate(ms.spec.template, owner.spec.template);
   const after = owner.spec.rollout?.after ? Date.parse(owner.spec.rollout.after) : undefined;
   const created = machine.metadata.creationTimestamp ? Date.parse(machine.metadata.creationTimestamp) : now.getTime();
   if (after !== undefined && after <= now.getTime() && created < after) reasons.push('MachineDeployment spec.rollout.after expired');
-  if (!upToDate || reasons.length > 0) return { type, status: 'False', reason: Reason.NotUpToDate, message: reasons.map((r) => `* ${r}`).join('\n') };
+  if (reasons.length > 0) return { type, status: 'False', reason: Reason.NotUpToDate, message: reasons.map((r) => `* ${r}`).join('\n') };
   return { type, status: 'True', reason: Reason.UpToDate, message: '' };
 }
