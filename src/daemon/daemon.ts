@@ -65,7 +65,7 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
   });
   await writeKubeconfig(dataDir, server.url);
 
-  progress('installing the Cluster API and in-memory provider CustomResourceDefinitions');
+  progress('installing the Cluster API, provider and slipway.dev CustomResourceDefinitions');
   const crdClient = new RestClient({ server: server.url, caCert: dataDir.ca.cert, token: dataDir.controllerManagerToken, namespace: 'default' }, { userAgent: 'slipway-crd-installer' });
   try {
     await installCRDs(crdClient);
