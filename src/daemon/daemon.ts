@@ -8,6 +8,7 @@ import { RestClient } from '../client/rest-client.ts';
 import { openDataDir, writeKubeconfig } from './data-dir.ts';
 import { startControllerManager } from './controller-manager.ts';
 import { installCRDs } from './crds.ts';
+import { containerProviderValidators } from '../providers/infrastructure/container/admission.ts';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,7 @@ export async function startSlipway(options: SlipwayOptions): Promise<RunningSlip
     tokens: dataDir.tokens,
     logger: logger.child({ component: 'apiserver' }),
     metricsRegistries: [controllerMetrics],
+    validators: containerProviderValidators,
   });
   await writeKubeconfig(dataDir, server.url);
 

@@ -10,7 +10,8 @@ import { defineCRD, kubeObject, stringEnum } from '../../crd.ts';
 import { conditions, conditionStatusPath, machineAddresses } from '../../cluster.x-k8s.io/v1beta2/common.ts';
 import { apiVersion, clusterLabelColumn, containerCRDLabels, group, quantity, version } from './common.ts';
 
-const absolutePath = (description: string) => Type.String({ minLength: 1, maxLength: 4096, pattern: '^/', description });
+/** The API server checks that it is a plain absolute path. */
+const absolutePath = (description: string) => Type.String({ maxLength: 4096, description });
 
 export const ContainerMachinePort = Type.Object({
   hostPort: Type.Integer({ minimum: 1, maximum: 65535, description: 'hostPort is the port listened on on the host.' }),

@@ -19,7 +19,7 @@ export const ImageRegistrySource = Type.Object({
 export type ImageRegistrySource = Static<typeof ImageRegistrySource>;
 
 export const ImageArchiveSource = Type.Object({
-  path: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/', description: 'path is the absolute path, on the daemon’s host, of a docker-archive or OCI-layout tarball.' }),
+  path: Type.String({ maxLength: 4096, description: 'path is the absolute path, on the daemon’s host, of a docker-archive or OCI-layout tarball.' }),
 }, { description: 'archive imports the image from a tarball on the daemon’s host.' });
 export type ImageArchiveSource = Static<typeof ImageArchiveSource>;
 
@@ -31,6 +31,7 @@ export const ImageDebianSource = Type.Object({
 export type ImageDebianSource = Static<typeof ImageDebianSource>;
 
 export const ImageSpec = Type.Object({
+  reference: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'reference the image is stored under and machines name it by, e.g. team/app:1.0. Required for debian sources; for registry sources it is source.registry.reference; for archive sources it defaults to the one image the archive names.' })),
   source: Type.Object({
     registry: Type.Optional(ImageRegistrySource),
     archive: Type.Optional(ImageArchiveSource),

@@ -10,7 +10,7 @@ import { ageColumn, apiVersion, group, interfaceName, ipv4Address, observedGener
 export const NetworkSpec = Type.Object({
   bridge: interfaceName('bridge is the host bridge machines attach to (a Linux interface name of at most 15 characters); created when missing.'),
   subnet: Type.String({
-    minLength: 9, maxLength: 18, pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$',
+    maxLength: 18,
     description: 'subnet is the IPv4 network of the machines, in CIDR notation (e.g. 10.99.0.0/16), inside a private range (10/8, 172.16/12, 192.168/16), /8 to /30. The bridge holds its first address (the gateway).',
   }),
 }, { description: 'spec is the desired state of Network. It cannot change once machines may use it: make a new Network instead.' });
