@@ -125,6 +125,11 @@ export const ContainerMachineReason = {
 export const STANDALONE_LABEL = 'slipway.dev/standalone';
 /** "true" with powerState Stopped: kill the machine (SIGKILL, no grace); the controller removes it when done. */
 export const STOP_IMMEDIATELY_ANNOTATION = 'slipway.dev/stop-immediately';
+/**
+ * Any value starts a machine whose init died while restartPolicy Never kept it down (state Stopped,
+ * reason Died) although powerState is Running; the controller removes it once the machine runs.
+ */
+export const START_REQUESTED_ANNOTATION = 'slipway.dev/start-requested';
 /** spec.providerID is this prefix followed by the machine id. */
 export const CONTAINER_PROVIDER_ID_PREFIX = 'container://';
 

@@ -46,7 +46,7 @@ export type ImagePhase = Static<typeof ImagePhase>;
 export const ImageStatus = Type.Object({
   phase: Type.Optional(ImagePhase),
   reference: Type.Optional(Type.String({ maxLength: 512, description: 'reference is the normalized reference the image is stored under.' })),
-  digest: Type.Optional(Type.String({ maxLength: 80, description: 'digest is the image manifest’s digest.' })),
+  digest: Type.Optional(Type.String({ maxLength: 80, description: 'digest is what the reference resolves to: the image manifest’s digest, or the index’s for a multi-platform image (what pulling by digest needs).' })),
   size: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, description: 'size is the bytes stored for the image (manifest, config and layers as downloaded, compressed).' })),
   unpackedSize: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, description: 'unpackedSize is the bytes of the image’s unpacked layers.' })),
   layers: Type.Optional(Type.Integer({ minimum: 0, description: 'layers is the number of layers.' })),

@@ -22,6 +22,7 @@ import { portMappingsConflict } from '../../../machines/network/port-mapping.ts'
 import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { parseSshPublicKey } from '../../../machines/ssh/public-key.ts';
 import { MIN_MEMORY_BYTES, MIN_CPUS } from '../../../machines/runtime/index.ts';
+import { isLoopbackRegistry } from './image-references.ts';
 import { portMappingOf } from './machine-ports.ts';
 
 /** The smallest writable layer: ext4's own overhead leaves little room below this. */
@@ -121,9 +122,6 @@ const validateIPAddress: CustomResourceValidator = (obj, old) => {
   const expected = ipAddressObjectName(spec.network, spec.address);
   return metadata.name === expected ? [] : [fieldError.invalid('metadata.name', metadata.name, `an IPAddress is named after its network and address: ${expected}`)];
 };
-
-/** Docker's rule too: plain HTTP is for registries on this host only. */
-const isLoopbackRegistry = (registry: string) => /^(localhost|127(\.[0-9]{1,3}){3}|\[::1\])(:[0-9]+)?$/.test(registry);
 
 const validateImage: CustomResourceValidator = (obj, old) => {
   if (old) return fixedSpec(obj, old, 'Image');
