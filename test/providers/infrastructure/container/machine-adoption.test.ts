@@ -11,7 +11,7 @@ import { MachineLabel } from '../../../../src/providers/infrastructure/container
 import { debianRootfs } from '../../../support/debian-rootfs.ts';
 import { freePort } from '../../../support/free-port.ts';
 import { until } from '../../../support/until.ts';
-import { startContainerTestEnv } from './support.ts';
+import { startContainerTestEnv } from '../../../support/container-env.ts';
 
 const SLOT = 2;
 

@@ -10,7 +10,7 @@ import { START_REQUESTED_ANNOTATION, STOP_IMMEDIATELY_ANNOTATION } from '../../.
 import { eventsResource } from '../../../../src/client/resources.ts';
 import { containerMachinesResource, imagesResource } from '../../../../src/providers/infrastructure/container/resources.ts';
 import { until } from '../../../support/until.ts';
-import { startContainerTestEnv, type ContainerMachineObject, type ContainerTestEnv } from './support.ts';
+import { startContainerTestEnv, type ContainerMachineObject, type ContainerTestEnv } from '../../../support/container-env.ts';
 
 const SLOT = 3;
 

@@ -13,7 +13,7 @@ import { isNotFound } from '../../../../src/client/rest-client.ts';
 import { containerMachinesResource } from '../../../../src/providers/infrastructure/container/resources.ts';
 import { freePort } from '../../../support/free-port.ts';
 import { until } from '../../../support/until.ts';
-import { startContainerTestEnv } from './support.ts';
+import { startContainerTestEnv } from '../../../support/container-env.ts';
 
 const SLOT = 0;
 

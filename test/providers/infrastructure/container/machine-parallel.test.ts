@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { containerMachinesResource } from '../../../../src/providers/infrastructure/container/resources.ts';
-import { startContainerTestEnv } from './support.ts';
+import { startContainerTestEnv } from '../../../support/container-env.ts';
 
 const SLOT = 1;
 const COUNT = 20;
