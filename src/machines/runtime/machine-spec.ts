@@ -28,6 +28,8 @@ export interface MachineSpec {
   lowerDirs: string[];
   imageConfig?: OciImageRuntimeConfig;
   resources: MachineResources;
+  /** Size limit of the writable layer in bytes (a sparse ext4 image; at least 64 MiB); unset: no limit. */
+  rootfsSizeBytes?: number;
   /** An existing network namespace to join (e.g. /run/netns/NAME); without it the machine gets its own with only loopback. */
   networkNamespace?: string;
   /** The machine's own address, written to /etc/hosts with its hostname. */
@@ -50,6 +52,8 @@ export interface MachineSpec {
   annotations?: Record<string, string>;
 }
 
+/** The smallest writable layer with a size limit: ext4's own overhead leaves little room below it. */
+export const MIN_ROOTFS_BYTES = 64 * 1024 * 1024;
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const MAX_HOSTNAME = 64;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -88,6 +92,9 @@ export function specProblems(spec: MachineSpec): string[] {
     }
   }
   problems.push(...resourceProblems(spec.resources));
+  if (spec.rootfsSizeBytes !== undefined && !(Number.isSafeInteger(spec.rootfsSizeBytes) && spec.rootfsSizeBytes >= MIN_ROOTFS_BYTES)) {
+    problems.push(`rootfsSizeBytes must be a whole number of bytes, at least ${MIN_ROOTFS_BYTES} (64 MiB) (got ${String(spec.rootfsSizeBytes)})`);
+  }
   if (spec.networkNamespace !== undefined && (typeof spec.networkNamespace !== 'string' || !spec.networkNamespace.startsWith('/'))) {
     problems.push(`networkNamespace ${JSON.stringify(spec.networkNamespace)} must be an absolute path such as /run/netns/NAME`);
   }
