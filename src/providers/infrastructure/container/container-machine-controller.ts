@@ -42,7 +42,7 @@ import { normalizeReference, type ImageRecord } from '../../../machines/images/i
 import { attachMachine, attachmentName, detachMachine, type MachineAttachment } from '../../../machines/network/attachment.ts';
 import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { MachineRuntimeError, type MachineStatus } from '../../../machines/runtime/index.ts';
-import { clusterOf, hasFinalizer, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
+import { clusterOf, hasFinalizer, infrastructureMachineOf, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { readBootstrapData } from './bootstrap-data.ts';
 import { clusterNetworkName } from './container-cluster-controller.ts';
 import { sweepHost } from './host-sweep.ts';
@@ -77,7 +77,7 @@ export function containerMachineController(host: MachineHost): ControllerDefinit
     name: 'containermachine',
     for: containerMachinesResource,
     // A Machine's bootstrap data and failure domain.
-    watches: [{ resource: machinesResource, mapFn: containerMachineOf }],
+    watches: [{ resource: machinesResource, mapFn: infrastructureMachineOf('ContainerMachine') }],
     concurrency: CONCURRENCY,
     reconcile: async (key, ctx) => {
       await swept(ctx).catch((error: unknown) => {
@@ -88,12 +88,6 @@ export function containerMachineController(host: MachineHost): ControllerDefinit
       return new MachineReconcile(key, ctx, host).run();
     },
   });
-}
-
-/** A Machine maps to the ContainerMachine its infrastructureRef names. */
-function containerMachineOf(obj: KubeObject): string[] {
-  const ref = (obj as MachineObject).spec?.infrastructureRef;
-  return ref?.apiGroup === infrastructureGroup && ref.kind === 'ContainerMachine' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
 }
 
 const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
