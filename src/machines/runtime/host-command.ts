@@ -23,6 +23,28 @@ export interface HostCommandResult {
   stderr: Buffer;
 }
 
+/**
+ * Waits for the output of a command that has exited. A background process the command started may
+ * hold its output open for ever, so the wait ends once no output came for OUTPUT_DRAIN_MS — but only
+ * after the event loop has read what the pipes hold: on a busy loop the timer can fire before the
+ * output written just before the exit is read, and that output (often the one error message) would
+ * be lost.
+ */
+async function drain(stdout: Readable, stderr: Readable, closed: Promise<unknown>): Promise<void> {
+  for (;;) {
+    let more = false;
+    const onData = () => { more = true; };
+    stdout.on('data', onData);
+    stderr.on('data', onData);
+    const done = await Promise.race([closed.then(() => true), delay(OUTPUT_DRAIN_MS, false, { ref: false })]);
+    // setImmediate runs after the loop's poll phase, which reads whatever the pipes hold.
+    if (!done) await new Promise((resolve) => setImmediate(resolve));
+    stdout.off('data', onData);
+    stderr.off('data', onData);
+    if (done || !more) return;
+  }
+}
+
 /** Runs `command args…` to completion and returns its exit code and output; throws only when it cannot be started. */
 export async function runHostCommand(command: string, args: string[], options: HostCommandOptions = {}): Promise<HostCommandResult> {
   const child = spawn(command, args, { stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], cwd: options.cwd });
@@ -46,9 +68,7 @@ export async function runHostCommand(command: string, args: string[], options: H
     });
     child.once('exit', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal }));
   });
-  // A background process the command started may hold its output open for ever: once the
-  // command itself has exited, take what has arrived and stop waiting shortly after.
-  await Promise.race([closed, delay(OUTPUT_DRAIN_MS, undefined, { ref: false })]);
+  await drain(child.stdout!, child.stderr!, closed);
   child.stdout!.destroy();
   child.stderr!.destroy();
   const result: HostCommandResult = { exitCode: code ?? 128, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };

@@ -200,17 +200,7 @@ class MachineReconcile {
     if (owner?.spec.failureDomain) this.status.failureDomain = owner.spec.failureDomain;
 
     const network = this.network(owner);
-    const image = await this.image();
     const id = await this.machineId();
-    const address = await this.address(network);
-    const attachmentFacts = { machineId: id, bridge: network.spec.bridge, subnet: parseSubnet(network.spec.subnet), address, namePrefix: this.host.namePrefix };
-    this.status.network = { name: network.metadata.name!, bridge: network.spec.bridge, ip: address, prefixLength: attachmentFacts.subnet.prefixLength, gateway: attachmentFacts.subnet.gateway };
-    const hostname = spec.hostname ?? this.machine.metadata.name!;
-    this.status.addresses = [{ type: 'InternalIP', address }, { type: 'Hostname', address: hostname }];
-    this.status.image = { reference: image.reference, digest: image.digest };
-    if (spec.rootfsSize !== undefined) this.status.rootfsSize = spec.rootfsSize;
-
-    const wantRunning = (spec.powerState ?? 'Running') === 'Running';
     let running = (await this.host.runningMachines()).has(id);
     let current: MachineStatus | undefined;
     if (!running) {
@@ -220,14 +210,26 @@ class MachineReconcile {
       });
       running = current?.status === 'running';
     }
+    // Not there, or half-made by a crash (no record): to be made, from its image. A machine that exists
+    // needs its image no more (its layers stay in the store while it lives).
+    const toMake = !running && !current?.spec;
+    const image = toMake ? await this.image() : undefined;
+    if (image) this.status.image = { reference: image.reference, digest: image.digest };
+    const address = await this.address(network);
+    const attachmentFacts = { machineId: id, bridge: network.spec.bridge, subnet: parseSubnet(network.spec.subnet), address, namePrefix: this.host.namePrefix };
+    this.status.network = { name: network.metadata.name!, bridge: network.spec.bridge, ip: address, prefixLength: attachmentFacts.subnet.prefixLength, gateway: attachmentFacts.subnet.gateway };
+    const hostname = spec.hostname ?? this.machine.metadata.name!;
+    this.status.addresses = [{ type: 'InternalIP', address }, { type: 'Hostname', address: hostname }];
+    if (spec.rootfsSize !== undefined) this.status.rootfsSize = spec.rootfsSize;
+
+    const wantRunning = (spec.powerState ?? 'Running') === 'Running';
     // Ports first: a taken one is reported before any machine is made.
     if (wantRunning && (running || !this.staysDown())) await this.forwardPorts(address);
     else {
       await this.host.portForwards.stop(this.ownerKey);
       delete this.status.ports;
     }
-    if (!running && (!current || !current.spec)) {
-      // Not there, or half-made by a crash (no record): made whole from the start.
+    if (image) {
       if (current) await this.host.runtime.cleanup(id);
       await this.create(id, image, await attachMachine(attachmentFacts));
     }
