@@ -94,7 +94,7 @@ async function slipwayMachines(): Promise<Measure> {
 
 /** The same machines from MachineRuntime alone, in a process of its own that reports its RSS before and after. */
 async function runtimeMachines(): Promise<Measure> {
-  const root = await mkdtemp(path.join(tmpdir(), 'slipway-bench-density-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'slipway-bench-density-runtime-'));
   const moduleUrl = new URL('../src/machines/runtime/index.ts', import.meta.url).href;
   const spec = { lowerDirs: [await debianRootfs()], resources: { cpus: 0.1, memoryBytes: 96 * 1024 * 1024 } };
   const script = `

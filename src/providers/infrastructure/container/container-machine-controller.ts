@@ -95,7 +95,9 @@ const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.nam
 /** Machines waiting for an Image, a Network or a Cluster hear of its changes (found by listing the cache: these change rarely). */
 function watchDependencies(ctx: ManagerContext): void {
   const machines = () => ctx.informer<ContainerMachineObject>(containerMachinesResource).list();
-  ctx.watchResource(imagesResource, (image) => machines().filter((m) => imageNameOf(m.spec.image).includes(image.metadata.name!) || m.status?.image?.reference === (image as ImageObject).status?.reference).map(keyOf));
+  // A pull's progress (written every 250 ms) is the Image's to show; machines hear of its phase.
+  ctx.watchResource(imagesResource, (image) => machines().filter((m) => imageNameOf(m.spec.image).includes(image.metadata.name!) || m.status?.image?.reference === (image as ImageObject).status?.reference).map(keyOf),
+    (old, obj) => (old as ImageObject).status?.phase !== (obj as ImageObject).status?.phase || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp);
   ctx.watchResource(networksResource, (network) => machines().filter((m) => m.status?.network?.name === network.metadata.name || !m.status?.network).map(keyOf));
   ctx.watchResource(clustersResource, (cluster) => objectsOfCluster(ctx.informer<ContainerMachineObject>(containerMachinesResource), keyOf(cluster)).map(keyOf),
     (old, obj) => old.metadata.generation !== obj.metadata.generation || !isDeepStrictEqual((old as Cluster).status?.initialization, (obj as Cluster).status?.initialization));
@@ -298,8 +300,7 @@ class MachineReconcile {
       if (image.status?.phase === 'Failed') {
         throw new Waiting(ready?.reason === 'ImageNotFound' ? ContainerMachineReason.ImageNotFound : ContainerMachineReason.WaitingForImage, `Image ${image.metadata.name} failed: ${ready?.message ?? 'unknown error'}`, undefined, true);
       }
-      const progress = image.status?.progress ? ` (${Math.round((100 * image.status.progress.completedBytes) / Math.max(1, image.status.progress.totalBytes))}%)` : '';
-      throw new Waiting(ContainerMachineReason.WaitingForImage, `Waiting for image ${reference}: ${image.status?.phase ?? 'Pending'}${progress}`);
+      throw new Waiting(ContainerMachineReason.WaitingForImage, `Waiting for image ${reference}: ${image.status?.phase ?? 'Pending'} (Image ${image.metadata.name})`);
     }
     const record = await this.host.images.find(reference);
     if (!record) throw new Waiting(ContainerMachineReason.WaitingForImage, `Image ${reference} is Ready but not in this daemon's image store yet`, RETRY_MS);
