@@ -14,6 +14,7 @@ import { machineSetController } from '../controllers/machine-set/controller.ts';
 import { machineDeploymentController } from '../controllers/machine-deployment/controller.ts';
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
+import { containerProviderControllers, type MachineHost } from '../providers/infrastructure/container/index.ts';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -28,6 +29,8 @@ export interface ControllerManagerOptions {
   identity?: string;
   /** Where the controllers' metrics go (default: the manager's own registry). */
   registry?: Registry;
+  /** The host's runtime, image store and port forwards: with it, the container provider's controllers run. */
+  machineHost?: MachineHost;
 }
 
 export interface RunningControllerManager {
@@ -54,6 +57,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
     machineHealthCheckController(),
     // Providers.
     ...inMemoryProviderControllers(),
+    ...(options.machineHost ? containerProviderControllers(options.machineHost) : []),
   ];
   for (const controller of controllers) manager.add(controller);
   options.onProgress?.(`starting the controller manager (${controllers.map((c) => c.name).join(', ')})`);

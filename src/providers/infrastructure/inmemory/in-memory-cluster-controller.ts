@@ -16,7 +16,7 @@ import { clusterSpecOrLifecycleChanged, clustersResource } from '../../../contro
 import { setCondition, type ConditionState } from '../../../controllers/provider-contract/conditions.ts';
 import { pausedCondition } from '../../../controllers/cluster/paused.ts';
 import { jitteredDelayMs } from './simulated-time.ts';
-import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from './lifecycle.ts';
+import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { inMemoryClusterFinalizer, inMemoryClustersResource } from './resources.ts';
 
 export function inMemoryClusterController(): ControllerDefinition {
@@ -43,7 +43,7 @@ async function reconcileInMemoryCluster(key: string, ctx: ManagerContext): Promi
   let cluster = ctx.informer<InMemoryClusterObject>(inMemoryClustersResource).get(key);
   if (!cluster) return;
   if (cluster.metadata.deletionTimestamp) {
-    await releaseFinalizer(ctx, inMemoryClustersResource, cluster, inMemoryClusterFinalizer);
+    await releaseFinalizer(ctx, inMemoryClustersResource, cluster, inMemoryClusterFinalizer, 'Simulated InMemoryCluster deleted');
     return;
   }
   const paused = pausedCondition(cluster, await clusterOf(ctx, cluster));
