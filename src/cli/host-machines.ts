@@ -23,6 +23,13 @@ export function dataDirOf(argv: GlobalOptions): string {
   return path.resolve(argv['data-dir'] ?? DEFAULT_DATA_DIR);
 }
 
+/** Throws the one line a command that needs a running machine gives for one that is not. */
+export function assertRunning(machine: MachineObject): void {
+  const name = machine.metadata.name!;
+  const state = machine.status?.state ?? 'Creating';
+  if (state !== 'Running') throw new CliError(`machine ${name} is not running (${state})`, `\`slipway start ${name}\` starts it`);
+}
+
 /** The runtime the daemon runs `machine` with, when the machine lives in this host's data directory. */
 export async function hostRuntime(argv: GlobalOptions, machine: MachineObject): Promise<{ runtime: MachineRuntime; id: string }> {
   const name = machine.metadata.name!;

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { connect } from '../connection.ts';
 import { UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
-import { hostRuntime } from '../host-machines.ts';
+import { assertRunning, hostRuntime } from '../host-machines.ts';
 import { findMachines } from '../object-lookup.ts';
 
 interface ExecOptions extends GlobalOptions {
@@ -32,6 +32,7 @@ export const execCommand: CommandModule<GlobalOptions, ExecOptions> = {
     if (command.length === 0) throw new UsageError('no command given', 'e.g. `slipway exec my-vm -- ls -l /`');
     const cluster = await connect(argv);
     const [machine] = await findMachines(cluster, [String(argv.machine)]);
+    assertRunning(machine);
     const { runtime, id } = await hostRuntime(argv, machine);
     const result = await runtime.exec(id, command, argv.interactive ? { stdin: process.stdin } : {});
     process.stdout.write(result.stdout);

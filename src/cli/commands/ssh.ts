@@ -8,7 +8,7 @@ import { sshCommand } from '../../machines/ssh/ssh-command.ts';
 import { connect } from '../connection.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
-import { sshKeyFile } from '../host-machines.ts';
+import { assertRunning, sshKeyFile } from '../host-machines.ts';
 import { commandWords } from './exec.ts';
 import { findMachines } from '../object-lookup.ts';
 
@@ -36,8 +36,9 @@ export const sshCommandModule: CommandModule<GlobalOptions, SshOptions> = {
     const cluster = await connect(argv);
     const [machine] = await findMachines(cluster, [String(argv.machine)]);
     const name = machine.metadata.name!;
+    assertRunning(machine);
     const address = machine.status?.network?.ip;
-    if (!address || machine.status?.state !== 'Running') throw new CliError(`machine ${name} is not running (${machine.status?.state ?? 'Creating'})`, `\`slipway start ${name}\` starts it`);
+    if (!address) throw new CliError(`machine ${name} has no address`, `\`slipway describe containermachine ${name}\` shows why`);
     const privateKeyPath = argv.identity ? path.resolve(argv.identity) : await sshKeyFile(cluster, argv, machine);
     const [program, ...args] = sshCommand({ privateKeyPath, address, command: commandWords(argv), connectTimeoutSeconds: argv.timeout, ...(argv.tty === undefined ? {} : { tty: argv.tty }) });
     const child = spawn(program, args, { stdio: 'inherit' });
