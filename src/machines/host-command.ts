@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 const packages: Record<string, string> = {
   runc: 'runc', mount: 'mount', umount: 'mount', tar: 'tar', debootstrap: 'debootstrap', setfattr: 'attr',
   mknod: 'coreutils', rm: 'coreutils', find: 'findutils', ip: 'iproute2', ssh: 'openssh-client', 'ssh-keygen': 'openssh-client',
+  'mkfs.ext4': 'e2fsprogs', losetup: 'mount',
 };
 const outputDrainMs = 250;
 

@@ -6,9 +6,23 @@ import { splitApiVersion } from '../../api/meta.ts';
 import { clusterNameLabel } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import { group as coreGroup } from '../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import type { Machine } from '../../api/cluster.x-k8s.io/v1beta2/machine.ts';
+import type { Cluster } from '../../api/cluster.x-k8s.io/v1beta2/cluster.ts';
+import { group as infrastructureGroup } from '../../api/infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import type { ManagerContext } from '../../client/controller.ts';
 import { isNotFound, type ResourceRef } from '../../client/rest-client.ts';
 import { clustersResource, machinesResource } from '../../controllers/cluster/resources.ts';
+
+/** Maps a Cluster to the key of its infrastructure cluster of `kind` (for a provider's watch on Clusters). */
+export const infrastructureClusterOf = (kind: string) => (obj: KubeObject): string[] => {
+  const ref = (obj as Cluster).spec?.infrastructureRef;
+  return ref?.apiGroup === infrastructureGroup && ref.kind === kind ? [`${obj.metadata.namespace}/${ref.name}`] : [];
+};
+
+/** Maps a Machine to the key of its infrastructure machine of `kind` (for a provider's watch on Machines). */
+export const infrastructureMachineOf = (kind: string) => (obj: KubeObject): string[] => {
+  const ref = (obj as Machine).spec?.infrastructureRef;
+  return ref?.apiGroup === infrastructureGroup && ref.kind === kind ? [`${obj.metadata.namespace}/${ref.name}`] : [];
+};
 
 /** The Cluster named by the object's cluster-name label, from the shared cache. */
 export async function clusterOf(ctx: ManagerContext, obj: KubeObject): Promise<KubeObject | undefined> {

@@ -21,12 +21,9 @@ import { validateInterfaceName } from '../../../machines/network/interface-name.
 import { portMappingsConflict } from '../../../machines/network/port-mapping.ts';
 import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { parseSshPublicKey } from '../../../machines/ssh/public-key.ts';
-import { MIN_MEMORY_BYTES, MIN_CPUS } from '../../../machines/runtime/index.ts';
+import { MIN_CPUS, MIN_MEMORY_BYTES, MIN_ROOTFS_BYTES } from '../../../machines/runtime/index.ts';
 import { isLoopbackRegistry } from './image-references.ts';
 import { portMappingOf } from './machine-ports.ts';
-
-/** The smallest writable layer: ext4's own overhead leaves little room below this. */
-export const MIN_ROOTFS_BYTES = 64 * 1024 * 1024;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

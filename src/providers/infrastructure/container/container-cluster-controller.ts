@@ -4,17 +4,15 @@
 // made on the host for the cluster itself, so deletion only lets go of the finalizer.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../api/meta.ts';
-import type { Cluster } from '../../../api/cluster.x-k8s.io/v1beta2/cluster.ts';
 import type { Condition } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import { ConditionType, Reason } from '../../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
-import { group as infrastructureGroup } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import type { ContainerCluster, ContainerClusterStatus } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/container-cluster.ts';
 import { DEFAULT_NETWORK_NAME } from '../../../api/slipway.dev/v1alpha1/network.ts';
 import { defineController, type ControllerDefinition, type ManagerContext } from '../../../client/controller.ts';
 import { clusterSpecOrLifecycleChanged, clustersResource } from '../../../controllers/cluster/resources.ts';
 import { pausedCondition } from '../../../controllers/cluster/paused.ts';
 import { isConditionTrue, setCondition, type ConditionState } from '../../../controllers/provider-contract/conditions.ts';
-import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
+import { clusterOf, hasFinalizer, infrastructureClusterOf, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import type { NetworkObject } from './network-controller.ts';
 import { containerClusterFinalizer, containerClustersResource, networksResource } from './resources.ts';
 
@@ -30,14 +28,9 @@ export function containerClusterController(): ControllerDefinition {
     name: 'containercluster',
     for: containerClustersResource,
     // A Cluster's spec.paused pauses its infrastructure.
-    watches: [{ resource: clustersResource, mapFn: containerClusterOf, updateMatters: clusterSpecOrLifecycleChanged }],
+    watches: [{ resource: clustersResource, mapFn: infrastructureClusterOf('ContainerCluster'), updateMatters: clusterSpecOrLifecycleChanged }],
     reconcile: reconcileContainerCluster,
   });
-}
-
-function containerClusterOf(obj: KubeObject): string[] {
-  const ref = (obj as Cluster).spec?.infrastructureRef;
-  return ref?.apiGroup === infrastructureGroup && ref.kind === 'ContainerCluster' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
 }
 
 async function reconcileContainerCluster(key: string, ctx: ManagerContext): Promise<void> {

@@ -42,7 +42,7 @@ import { normalizeReference, type ImageRecord } from '../../../machines/images/i
 import { attachMachine, attachmentName, detachMachine, type MachineAttachment } from '../../../machines/network/attachment.ts';
 import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { MachineRuntimeError, type MachineStatus } from '../../../machines/runtime/index.ts';
-import { clusterOf, hasFinalizer, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
+import { clusterOf, hasFinalizer, infrastructureMachineOf, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { readBootstrapData } from './bootstrap-data.ts';
 import { clusterNetworkName } from './container-cluster-controller.ts';
 import { sweepHost } from './host-sweep.ts';
@@ -77,7 +77,7 @@ export function containerMachineController(host: MachineHost): ControllerDefinit
     name: 'containermachine',
     for: containerMachinesResource,
     // A Machine's bootstrap data and failure domain.
-    watches: [{ resource: machinesResource, mapFn: containerMachineOf }],
+    watches: [{ resource: machinesResource, mapFn: infrastructureMachineOf('ContainerMachine') }],
     concurrency: CONCURRENCY,
     reconcile: async (key, ctx) => {
       await swept(ctx).catch((error: unknown) => {
@@ -88,12 +88,6 @@ export function containerMachineController(host: MachineHost): ControllerDefinit
       return new MachineReconcile(key, ctx, host).run();
     },
   });
-}
-
-/** A Machine maps to the ContainerMachine its infrastructureRef names. */
-function containerMachineOf(obj: KubeObject): string[] {
-  const ref = (obj as MachineObject).spec?.infrastructureRef;
-  return ref?.apiGroup === infrastructureGroup && ref.kind === 'ContainerMachine' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
 }
 
 const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
@@ -217,12 +211,6 @@ class MachineReconcile {
     if (spec.rootfsSize !== undefined) this.status.rootfsSize = spec.rootfsSize;
 
     const wantRunning = (spec.powerState ?? 'Running') === 'Running';
-    if (wantRunning) await this.forwardPorts(address);
-    else {
-      await this.host.portForwards.stop(this.ownerKey);
-      delete this.status.ports;
-    }
-
     let running = (await this.host.runningMachines()).has(id);
     let current: MachineStatus | undefined;
     if (!running) {
@@ -231,6 +219,12 @@ class MachineReconcile {
         throw error;
       });
       running = current?.status === 'running';
+    }
+    // Ports first: a taken one is reported before any machine is made.
+    if (wantRunning && (running || !this.staysDown())) await this.forwardPorts(address);
+    else {
+      await this.host.portForwards.stop(this.ownerKey);
+      delete this.status.ports;
     }
     if (!running && (!current || !current.spec)) {
       // Not there, or half-made by a crash (no record): made whole from the start.
@@ -387,16 +381,24 @@ class MachineReconcile {
    * Starts the machine unless its init died and restartPolicy Never keeps it down (then it is reported
    * Stopped, reason Died, until slipway.dev/start-requested asks for it). Returns whether it runs.
    */
+  /** Whether a machine that is not running died (it ran when last seen, or was reported Died). */
+  private died(): boolean {
+    return this.status.state === 'Running' || findCondition(this.machine, ConditionType.Ready)?.reason === ContainerMachineReason.Died;
+  }
+
+  /** Whether a machine that is not running stays down: it died, restartPolicy is Never, and no start was requested. */
+  private staysDown(): boolean {
+    return this.died() && (this.machine.spec.restartPolicy ?? 'Never') === 'Never' && this.machine.metadata.annotations?.[START_REQUESTED_ANNOTATION] === undefined;
+  }
+
   private async start(id: string, attachmentFacts: Parameters<typeof attachMachine>[0]): Promise<boolean> {
-    const died = this.status.state === 'Running';
+    const died = this.died();
     const requested = this.machine.metadata.annotations?.[START_REQUESTED_ANNOTATION] !== undefined;
-    if (died && (this.machine.spec.restartPolicy ?? 'Never') === 'Never' && !requested) {
-      await this.host.portForwards.stop(this.ownerKey);
-      delete this.status.ports;
-      this.status.state = 'Stopped';
+    if (this.staysDown()) {
       const message = `The machine's init exited; restartPolicy Never leaves it stopped (annotate it ${START_REQUESTED_ANNOTATION}=true to start it again)`;
+      if (this.status.state === 'Running') this.event('Warning', ContainerMachineReason.Died, message);
+      this.status.state = 'Stopped';
       this.set({ type: ConditionType.Ready, status: 'False', reason: ContainerMachineReason.Died, message });
-      this.event('Warning', ContainerMachineReason.Died, message);
       return false;
     }
     // After a host reboot the namespace and veth are gone with the machine.

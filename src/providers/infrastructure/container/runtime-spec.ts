@@ -34,6 +34,7 @@ export function runtimeSpecFor({ machine, id, layers, attachment, sshAuthorizedK
       memoryBytes: parseByteQuantity(spec.resources?.memory ?? DEFAULT_MEMORY),
       ...(spec.resources?.pids ? { pids: spec.resources.pids } : {}),
     },
+    ...(spec.rootfsSize !== undefined ? { rootfsSizeBytes: parseByteQuantity(spec.rootfsSize) } : {}),
     networkNamespace: attachment.netnsPath,
     ip: attachment.address,
     ...(sshAuthorizedKeys.length > 0 ? { sshAuthorizedKeys } : {}),

@@ -1,6 +1,6 @@
 // A ContainerMachine through its life against a real Slipway and real runc: created and Running
-// with SSH reachable (directly and through a port forward), its files copied in, hostname, address
-// and memory limit as asked; stopped and started keeping its files; deleted leaving nothing — no
+// with SSH reachable (directly and through a port forward), its files copied in, hostname, address,
+// memory limit and writable layer size as asked; stopped and started keeping its files; deleted leaving nothing — no
 // container, mount, network namespace, veth, address or key Secret.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { isNotFound } from '../../../../src/client/rest-client.ts';
 import { containerMachinesResource } from '../../../../src/providers/infrastructure/container/resources.ts';
 import { freePort } from '../../../support/free-port.ts';
 import { until } from '../../../support/until.ts';
-import { startContainerTestEnv } from './support.ts';
+import { startContainerTestEnv } from '../../../support/container-env.ts';
 
 const SLOT = 0;
 
@@ -30,6 +30,7 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
     ports: [{ hostPort: sshPort, machinePort: 22 }],
     copyFiles: [{ hostPath: path.join(files, 'motd'), machinePath: '/etc/slipway-motd' }],
     env: [{ name: 'GREETING', value: 'hello' }],
+    rootfsSize: '256Mi',
   }));
   const machine = await env.waitReady('vm1');
   const status = machine.status!;
@@ -43,12 +44,15 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
   assert.deepEqual(status.ports, [{ hostIP: '127.0.0.1', hostPort: sshPort, machinePort: 22, protocol: 'TCP' }]);
   assert.deepEqual(status.sshKeySecretRef, { name: 'vm1-ssh-key' });
   assert.equal(status.image?.reference, 'slipway.test/debian:bookworm');
+  assert.equal(status.rootfsSize, '256Mi');
 
   assert.equal(await env.ssh('vm1', ['hostname']), 'web-1\n');
   assert.equal(await env.ssh('vm1', ['cat', '/etc/slipway-motd']), 'copied from the host\n');
   assert.equal((await env.ssh('vm1', ['hostname', '-I'])).trim(), status.network!.ip);
   assert.match(await env.ssh('vm1', ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']), /^268435456\n$/);
   assert.equal(await env.ssh('vm1', ['sh', '-c', 'tr "\\0" "\\n" < /proc/1/environ | grep ^GREETING=']), 'GREETING=hello\n');
+  const rootSize = Number((await env.ssh('vm1', ['df', '--output=size', '-B', '1M', '/'])).split('\n')[1]);
+  assert.ok(rootSize > 200 && rootSize <= 256, `the root filesystem has the writable layer's size limit (${rootSize} MiB)`);
   assert.equal(await env.ssh('vm1', ['hostname'], { address: '127.0.0.1', port: sshPort }), 'web-1\n', 'SSH through the port forward');
   await env.ssh('vm1', ['sh', '-c', 'echo kept > /root/state']);
 

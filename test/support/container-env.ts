@@ -2,7 +2,8 @@
 // (netns and veths), Network (its own bridge and a free /24 in 10.217.0.0/16) and Image (the Debian
 // test rootfs imported from an archive through the API). After the test — passed or failed — every
 // machine is deleted through the API, then whatever might remain on the host (containers, mounts,
-// network namespaces, veths, the bridge) is removed by force before the data directory goes.
+// network namespaces, veths, the bridge) is removed by force before the data directory goes. Slipway
+// runs in the test's process, or in a child process for tests that SIGKILL it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,26 +11,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import type { KubeObject } from '../../../../src/api/meta.ts';
-import type { ContainerMachine } from '../../../../src/api/infrastructure.cluster.x-k8s.io/v1alpha1/container-machine.ts';
-import { imageObjectName } from '../../../../src/api/slipway.dev/v1alpha1/image.ts';
-import type { IPAddress } from '../../../../src/api/slipway.dev/v1alpha1/ip-address.ts';
-import { secretsResource } from '../../../../src/client/resources.ts';
-import { isNotFound, type RestClient } from '../../../../src/client/rest-client.ts';
-import { startSlipway, type RunningSlipway } from '../../../../src/daemon/daemon.ts';
-import { normalizeReference } from '../../../../src/machines/images/index.ts';
-import { detachMachine, listAttachments } from '../../../../src/machines/network/attachment.ts';
-import { removeBridge } from '../../../../src/machines/network/bridge.ts';
-import type { Subnet } from '../../../../src/machines/network/subnet.ts';
-import { MachineRuntime } from '../../../../src/machines/runtime/index.ts';
-import { readMounts } from '../../../../src/machines/runtime/mountinfo.ts';
-import { sshCommand } from '../../../../src/machines/ssh/ssh-command.ts';
-import { RestClient as Client } from '../../../../src/client/rest-client.ts';
-import { namespacesResource } from '../../../../src/client/resources.ts';
-import { containerMachinesResource, imagesResource, ipAddressesResource, networksResource } from '../../../../src/providers/infrastructure/container/resources.ts';
-import { debianImageArchive, DEBIAN_TEST_IMAGE } from '../../../support/debian-image.ts';
-import { until } from '../../../support/until.ts';
-import { freeTestSubnet, testNamePrefix } from '../../../machines/support/network.ts';
+import type { KubeObject } from '../../src/api/meta.ts';
+import type { ContainerMachine } from '../../src/api/infrastructure.cluster.x-k8s.io/v1alpha1/container-machine.ts';
+import { imageObjectName } from '../../src/api/slipway.dev/v1alpha1/image.ts';
+import type { IPAddress } from '../../src/api/slipway.dev/v1alpha1/ip-address.ts';
+import { secretsResource } from '../../src/client/resources.ts';
+import { isNotFound, type RestClient } from '../../src/client/rest-client.ts';
+import { startSlipway, type RunningSlipway } from '../../src/daemon/daemon.ts';
+import { normalizeReference } from '../../src/machines/images/index.ts';
+import { detachMachine, listAttachments } from '../../src/machines/network/attachment.ts';
+import { removeBridge } from '../../src/machines/network/bridge.ts';
+import type { Subnet } from '../../src/machines/network/subnet.ts';
+import { MachineRuntime } from '../../src/machines/runtime/index.ts';
+import { readMounts } from '../../src/machines/runtime/mountinfo.ts';
+import { sshCommand } from '../../src/machines/ssh/ssh-command.ts';
+import { RestClient as Client } from '../../src/client/rest-client.ts';
+import { namespacesResource } from '../../src/client/resources.ts';
+import { containerMachinesResource, imagesResource, ipAddressesResource, networksResource } from '../../src/providers/infrastructure/container/resources.ts';
+import { debianImageArchive, DEBIAN_TEST_IMAGE } from './debian-image.ts';
+import { startSlipwayProcess, type SlipwayProcess } from './slipway-process.ts';
+import { until } from './until.ts';
+import { freeTestSubnet, testNamePrefix } from '../machines/support/network.ts';
 
 const run = promisify(execFile);
 export type ContainerMachineObject = ContainerMachine & KubeObject;
@@ -44,8 +46,11 @@ export interface Leftovers {
 }
 
 export class ContainerTestEnv {
-  slipway!: RunningSlipway;
   client!: RestClient;
+  /** Slipway in the test's process, or (inProcess false) in a child process it can SIGKILL. */
+  readonly inProcess: boolean;
+  private slipway: RunningSlipway | undefined;
+  private process: SlipwayProcess | undefined;
   readonly namespace: string;
   readonly dataDir: string;
   readonly prefix: string;
@@ -58,7 +63,8 @@ export class ContainerTestEnv {
   readonly runtime: MachineRuntime;
   private readonly keyDir: string;
 
-  constructor(namespace: string, dataDir: string, prefix: string, subnet: Subnet, keyDir: string) {
+  constructor(namespace: string, dataDir: string, prefix: string, subnet: Subnet, keyDir: string, inProcess: boolean) {
+    this.inProcess = inProcess;
     this.namespace = namespace;
     this.dataDir = dataDir;
     this.prefix = prefix;
@@ -71,16 +77,29 @@ export class ContainerTestEnv {
 
   /** Starts (or restarts, on the same data directory) Slipway with this test's machine options. */
   async start(): Promise<void> {
-    this.slipway = await startSlipway({
-      dataDir: this.dataDir, port: 0, logLevel: process.env.SLIPWAY_TEST_LOG ?? 'warn',
-      machines: { defaultNetwork: false, namePrefix: this.prefix, cgroupParent: TEST_CGROUP_PARENT },
-    });
-    this.client = new Client({ server: this.slipway.url, caCert: this.slipway.caCert, token: this.slipway.adminToken, namespace: this.namespace });
+    const machines = { defaultNetwork: false as const, namePrefix: this.prefix, cgroupParent: TEST_CGROUP_PARENT };
+    if (this.inProcess) {
+      this.slipway = await startSlipway({ dataDir: this.dataDir, port: 0, logLevel: process.env.SLIPWAY_TEST_LOG ?? 'warn', machines });
+      this.client = new Client({ server: this.slipway.url, caCert: this.slipway.caCert, token: this.slipway.adminToken, namespace: this.namespace });
+    } else {
+      this.process = await startSlipwayProcess(this.dataDir, { controllers: true, machines });
+      this.client = new Client({ server: this.process.url, caCert: this.process.caCert, token: this.process.token, namespace: this.namespace });
+    }
   }
 
   async stop(): Promise<void> {
     this.client?.close();
     await this.slipway?.stop();
+    await this.process?.stop();
+    this.slipway = this.process = undefined;
+  }
+
+  /** SIGKILLs the Slipway process (inProcess false): machines, mounts and namespaces stay as they are. */
+  async kill(): Promise<void> {
+    assert.ok(this.process, 'only a Slipway in its own process can be killed');
+    this.client.close();
+    await this.process.kill();
+    this.process = undefined;
   }
 
   machine(name: string, spec: Partial<ContainerMachine['spec']> = {}, metadata: Partial<KubeObject['metadata']> = {}): ContainerMachineObject {
@@ -123,8 +142,8 @@ export class ContainerTestEnv {
     return stdout;
   }
 
-  /** Whatever of this test's machines is on the host or in the API. */
-  async leftovers(): Promise<Leftovers> {
+  /** Whatever of this test's machines is on the host (works while Slipway is down). */
+  async hostLeftovers(): Promise<Omit<Leftovers, 'addresses'>> {
     const machines = await this.runtime.list();
     const root = path.join(this.dataDir, 'machines');
     return {
@@ -132,8 +151,13 @@ export class ContainerTestEnv {
       stateDirectories: machines.map((m) => m.id),
       mounts: (await readMounts()).map((m) => m.mountPoint).filter((point) => point.startsWith(`${root}/`)),
       attachments: (await listAttachments(this.prefix)).map((a) => a.name),
-      addresses: (await this.client.listAll<IPAddress & KubeObject>(ipAddressesResource)).items.filter((a) => a.spec.network === this.network).map((a) => a.spec.address),
     };
+  }
+
+  /** Whatever of this test's machines is on the host or allocated in the API. */
+  async leftovers(): Promise<Leftovers> {
+    const addresses = (await this.client.listAll<IPAddress & KubeObject>(ipAddressesResource)).items.filter((a) => a.spec.network === this.network).map((a) => a.spec.address);
+    return { ...(await this.hostLeftovers()), addresses };
   }
 
   async assertNothingLeft(): Promise<void> {
@@ -160,10 +184,10 @@ export class ContainerTestEnv {
  * Starts Slipway with container machines, creates the namespace, the Network (slot: this test
  * file's own range of /24s in 10.217.0.0/16) and the Debian Image, and waits for both to be Ready.
  */
-export async function startContainerTestEnv(t: TestContext, options: { namespace: string; slot: number }): Promise<ContainerTestEnv> {
+export async function startContainerTestEnv(t: TestContext, options: { namespace: string; slot: number; inProcess?: boolean }): Promise<ContainerTestEnv> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-`));
   const keyDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-keys-`));
-  const env = new ContainerTestEnv(options.namespace, dataDir, testNamePrefix(), await freeTestSubnet(options.slot, 217), keyDir);
+  const env = new ContainerTestEnv(options.namespace, dataDir, testNamePrefix(), await freeTestSubnet(options.slot, 217), keyDir, options.inProcess ?? true);
   t.after(() => env.tearDown());
   const archive = await debianImageArchive();
   await env.start();
