@@ -109,6 +109,13 @@ test('run --ssh --ports --memory: a machine reachable over SSH with its hostname
   assert.deepEqual(inspected.spec.env, [{ name: 'GREETING', value: 'ahoy' }]);
   assert.match(await env.ok(['inspect', 'vm', 'vm1', '-o', 'yaml']), /^ {2}machineID: [0-9a-f]{16}$/m);
 
+  // Shell completion offers machine names to the machine commands, and image references to rmi.
+  // The shell passes the whole command line typed so far, --data-dir included.
+  const complete = async (...words: string[]) => (await env.ok(['--get-yargs-completions', 'slipway', '--data-dir', env.dataDir, ...words], { env: { SHELL: '/bin/bash' } })).trimEnd().split('\n');
+  assert.deepEqual(await complete('ssh', ''), ['vm1']);
+  assert.ok(!(await complete('rm', 'vm1', '')).includes('vm1'), 'a machine already named is not offered again');
+  assert.deepEqual(await complete('rmi', ''), [image]);
+
   // The generic kinds still work for the same objects.
   assert.match(await env.ok(['get', 'containermachines']), /^vm1\s+[0-9a-f]{16}\s/m);
 
