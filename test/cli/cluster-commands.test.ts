@@ -19,8 +19,8 @@ import type { RestClient, ResourceRef } from '../../src/client/rest-client.ts';
 import { customResourceDefinitionsResource } from '../../src/client/resources.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { clientFor } from '../client/helpers.ts';
+import { runSlipway, SLIPWAY_MAIN as MAIN, type CliResult } from '../support/slipway-cli.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 let server: TestServer;
 let client: RestClient;
 let dir: string;
@@ -38,20 +38,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function slipway(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, KUBECONFIG: '', NO_COLOR: '1', HOME: dir, ...options.env };
+function slipway(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
   // Template variables come only from the test, never from the environment it runs in.
-  for (const name of ['KUBERNETES_VERSION', 'WORKER_MACHINE_COUNT', 'NAMESPACE']) if (options.env?.[name] === undefined) delete env[name];
-  const child = spawn(process.execPath, [MAIN, '--kubeconfig', server.kubeconfigPath, ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  child.stdin.end(options.stdin ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); }));
+  const unset = Object.fromEntries(['KUBERNETES_VERSION', 'WORKER_MACHINE_COUNT', 'NAMESPACE'].map((name) => [name, undefined]));
+  return runSlipway(['--kubeconfig', server.kubeconfigPath, ...args], { cwd: dir, env: { ...unset, HOME: dir, ...options.env }, stdin: options.stdin });
 }
 
 async function ok(args: string[], options?: Parameters<typeof slipway>[1]): Promise<string> {

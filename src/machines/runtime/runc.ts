@@ -5,8 +5,8 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { runHostCommand, type HostCommandResult } from './host-command.ts';
-import { MachineRuntimeError } from './machine-runtime-error.ts';
+import type { HostCommandResult } from '../host-command.ts';
+import { MachineRuntimeError, runtimeTools } from './machine-runtime-error.ts';
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -45,7 +45,7 @@ export class Runc {
   }
 
   private run(args: string[], options: { stdin?: ExecOptions['stdin'] } = {}): Promise<HostCommandResult> {
-    return runHostCommand(this.binary, ['--root', this.root, ...args], options);
+    return runtimeTools.run(this.binary, ['--root', this.root, ...args], options);
   }
 
   private async check(action: string, id: string, args: string[]): Promise<HostCommandResult> {

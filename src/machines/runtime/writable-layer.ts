@@ -4,13 +4,12 @@
 // a loop device while the overlay is mounted, like Ignite's per-VM overlay file: the machine can
 // write no more than the limit, and the host's disk is safe from it.
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
-import { runHostCommand } from './host-command.ts';
 import type { MachineDirectory } from './machine-directory.ts';
-import { MachineRuntimeError } from './machine-runtime-error.ts';
+import { MachineRuntimeError, runtimeTools } from './machine-runtime-error.ts';
 import { isMounted, unmountOverlay } from './overlay-rootfs.ts';
 
 async function run(command: string, args: string[], what: string): Promise<void> {
-  const result = await runHostCommand(command, args);
+  const result = await runtimeTools.run(command, args);
   if (result.exitCode !== 0) throw new MachineRuntimeError('Command', `${what} failed: ${result.stderr.toString().trim() || `${command} exited ${result.exitCode}`}`);
 }
 

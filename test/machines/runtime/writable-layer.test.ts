@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { test } from 'node:test';
-import { runHostCommand } from '../../../src/machines/runtime/host-command.ts';
+import { hostCommands } from '../../../src/machines/host-command.ts';
 import { readMounts } from '../../../src/machines/runtime/mountinfo.ts';
 import { debianRootfs } from '../../support/debian-rootfs.ts';
 import { machineSpec, MiB, suffix, testRuntime } from './support.ts';
@@ -36,7 +36,7 @@ test('a size-limited writable layer stops writes at its size and goes away whole
 
   await runtime.cleanup(id);
   assert.ok(!(await readMounts()).some((m) => m.mountPoint.startsWith(`${dirs.dir}/`)));
-  const loops = await runHostCommand('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
+  const loops = await hostCommands.run('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
   assert.ok(!text(loops.stdout).includes(dirs.layerImage), text(loops.stdout));
   await stat(dirs.dir).then(() => assert.fail('state directory left'), () => {});
 });
