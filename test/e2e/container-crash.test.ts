@@ -23,9 +23,14 @@ async function machines(env: ContainerTestEnv): Promise<ContainerMachineObject[]
 test('SIGKILL during a 10-machine create and during their deletion: after each restart, no duplicate and no leak', async (t) => {
   const env = await startContainerTestEnv(t, { namespace: 'container-crash', slot: SLOT, inProcess: false });
 
-  await Promise.all(names.map((name) => env.client.create(containerMachinesResource, env.machine(name, { ssh: { generateKey: true }, resources: { cpus: '100m', memory: '128Mi' } }))));
-  // Kill once some machines run on the host while others are still being made.
+  const create = (batch: string[]) => Promise.all(batch.map((name) => env.client.create(containerMachinesResource, env.machine(name, { ssh: { generateKey: true }, resources: { cpus: '100m', memory: '128Mi' } }))));
+  // Kill once some machines run on the host while others are still being made. Ten machines made in
+  // parallel can all finish while the host is being looked at, so the second half is asked for only
+  // once the first has containers, and the kill follows within a fraction of one machine's making.
+  await create(names.slice(0, COUNT / 2));
   await until('machines half-way made', async () => (await env.hostLeftovers()).containers.length >= 2, 60_000, 20);
+  await create(names.slice(COUNT / 2));
+  await delay(Math.random() * 150);
   await env.kill();
   const atKill = await env.hostLeftovers();
   t.diagnostic(`killed with ${atKill.stateDirectories.length} of ${COUNT} machines made, ${atKill.containers.length} containers, ${atKill.attachments.length} attachments`);
