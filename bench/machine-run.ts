@@ -7,6 +7,7 @@
 //              a network namespace with a veth on the same bridge (three `ip` processes: netns add
 //              and one batch each side), a config.json from `runc spec` with the same memory limit and
 //              capabilities, dropbear as the init, `runc run -d`, then the same `ssh … true`
+//   Also timed: `slipway ps`, a CLI process with one API request, the command's own share of a run.
 //   node bench/machine-run.ts [--runs N]
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -137,7 +138,14 @@ try {
     return total;
   }
 
-  const timings = { slipway: [] as number[], run: [] as number[], reference: [] as number[] };
+  /** A CLI process that does one API request: the part of `slipway run` that is the command's own start. */
+  async function cliAlone(): Promise<number> {
+    const t0 = performance.now();
+    await slipway(['ps']);
+    return (performance.now() - t0) / 1000;
+  }
+
+  const timings = { slipway: [] as number[], run: [] as number[], cli: [] as number[], reference: [] as number[] };
   note('warming up');
   await slipwayRun(runs);
   await referenceRun(runs);
@@ -146,6 +154,7 @@ try {
     timings.slipway.push(s.total);
     timings.run.push(s.run);
     timings.reference.push(await referenceRun(i));
+    timings.cli.push(await cliAlone());
     note(`run ${i + 1}/${runs}: slipway ${fmt(s.total, 2)} s (run ${fmt(s.run, 2)} s), runc ${fmt(timings.reference.at(-1)!, 2)} s`);
   }
 
@@ -158,7 +167,7 @@ try {
   console.log(`${runs} machines each, interleaved; Debian bookworm minbase + dropbear, 256 MiB memory limit\n`);
   console.log('| target | p50 s | p95 s | min s | max s | p50 vs runc |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const [name, values] of [['slipway run --ssh + ssh true', timings.slipway], ['  of which slipway run --ssh', timings.run], ['runc run + ssh true (reference)', timings.reference]] as const) {
+  for (const [name, values] of [['slipway run --ssh + ssh true', timings.slipway], ['  of which slipway run --ssh', timings.run], ['  (a CLI process alone: slipway ps)', timings.cli], ['runc run + ssh true (reference)', timings.reference]] as const) {
     const s = stats(values);
     console.log(`| ${name} | ${fmt(s.p50, 2)} | ${fmt(s.p95, 2)} | ${fmt(s.min, 2)} | ${fmt(s.max, 2)} | ${fmt(s.p50 / reference.p50, 2)}× |`);
   }
