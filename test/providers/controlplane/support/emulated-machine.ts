@@ -49,6 +49,8 @@ function collect(child: ChildProcess, input?: string): Promise<CommandResult> {
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
+  // A program that exits without reading its input must not fail the caller with EPIPE.
+  child.stdin!.on('error', () => {});
   child.stdin!.end(input ?? '');
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
