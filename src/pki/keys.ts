@@ -6,7 +6,6 @@ export type CryptoKey = webcrypto.CryptoKey;
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'rsa-2048';
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'rsa-2048'];
 
 /** PEM-encoded certificate and its PKCS#8 private key. */
 export interface KeyPair {

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canAddLearner, canPromoteLearner, canRemoveMember, faultTolerance, hasQuorum, quorum, type MemberHealth } from '../../../src/providers/controlplane/etcd/quorum.ts';
+import { canAddLearner, canPromoteLearner, canRemoveMember, hasQuorum, quorum, type MemberHealth } from '../../../src/providers/controlplane/etcd/quorum.ts';
 import { failureDomainForScaleUp, machineToRemove } from '../../../src/providers/controlplane/etcd/failure-domains.ts';
 
 /** Members from a compact spec: "h" healthy voter, "u" unhealthy voter, "L" healthy learner, "l" unhealthy learner. */
 const cluster = (spec: string): MemberHealth[] => [...spec].map((c, i) => ({ id: `m${i}`, learner: c === 'L' || c === 'l', healthy: c === 'h' || c === 'L' }));
 
-test('quorum and fault tolerance: even sizes tolerate no more failures than the odd size below', () => {
+test('quorum: a majority of the voting members, so an even size tolerates no more failures than the odd size below', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(quorum), [1, 2, 2, 3, 3, 4, 4]);
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(faultTolerance), [0, 0, 1, 1, 2, 2, 3]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => n - quorum(n)), [0, 0, 1, 1, 2, 2, 3]);
   assert.deepEqual(hasQuorum(cluster('hhu')), { safe: true });
   assert.deepEqual(hasQuorum(cluster('huu')), { safe: false, reason: '1 of 3 voting members are healthy, below the quorum of 2' });
   assert.deepEqual(hasQuorum(cluster('uLL')), { safe: false, reason: '0 of 1 voting members are healthy, below the quorum of 1' }, 'learners do not vote');

@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import { defineCRD, kubeObject } from '../../crd.ts';
 import { TemplateObjectMeta } from '../../cluster.x-k8s.io/v1beta2/common.ts';
 import { EtcdConfigSpec } from './etcd-config.ts';
-import { apiVersion, etcdBootstrapCRDLabels, group, version } from './common.ts';
+import { etcdBootstrapCRDLabels, group, version } from './common.ts';
 
 export const EtcdConfigTemplateSpec = Type.Object({
   template: Type.Object({
@@ -17,8 +17,6 @@ export type EtcdConfigTemplateSpec = Static<typeof EtcdConfigTemplateSpec>;
 
 export const EtcdConfigTemplateSchema = kubeObject('EtcdConfigTemplate is a template for EtcdConfigs.', EtcdConfigTemplateSpec, Type.Object({}, { description: 'status is unused.' }));
 export type EtcdConfigTemplate = Static<typeof EtcdConfigTemplateSchema>;
-
-export const etcdConfigTemplateTypeMeta = { apiVersion, kind: 'EtcdConfigTemplate' } as const;
 
 export const etcdConfigTemplateCRD = defineCRD({
   group,

@@ -7,6 +7,7 @@
 import Type, { type Static } from 'typebox';
 import { defineCRD, kubeObject, stringEnum, stringMap } from '../../crd.ts';
 import { conditions, conditionStatusPath, dnsSubdomainPattern, int32, observedGeneration } from '../../cluster.x-k8s.io/v1beta2/common.ts';
+import { ConditionType } from '../../cluster.x-k8s.io/v1beta2/conditions.ts';
 import { clusterLabelColumn } from '../../infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import { apiVersion, etcdBootstrapCRDLabels, group, version } from './common.ts';
 
@@ -78,10 +79,10 @@ export type EtcdConfig = Static<typeof EtcdConfigSchema>;
 export const etcdConfigTypeMeta = { apiVersion, kind: 'EtcdConfig' } as const;
 
 export const EtcdConfigConditionType = {
-  Ready: 'Ready',
+  Ready: ConditionType.Ready,
   DataSecretAvailable: 'DataSecretAvailable',
   CertificatesAvailable: 'CertificatesAvailable',
-  Paused: 'Paused',
+  Paused: ConditionType.Paused,
 } as const;
 
 export const EtcdConfigReason = {

@@ -4,7 +4,6 @@ import { contractVersionLabel, providerNameLabel } from '../../cluster.x-k8s.io/
 
 export const group = 'controlplane.cluster.x-k8s.io';
 export const version = 'v1alpha1';
-export const apiVersion = `${group}/${version}`;
 
 /** The contract label tells Cluster API's core controllers which of our versions implements contract v1beta2. */
 export const etcdControlPlaneCRDLabels = {

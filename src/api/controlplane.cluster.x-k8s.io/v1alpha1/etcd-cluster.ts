@@ -11,7 +11,7 @@ import {
 import { replicasScaleSubresource } from '../../cluster.x-k8s.io/v1beta2/machine-set.ts';
 import { clusterLabelColumn } from '../../infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import { etcdConfigSharedProperties, etcdVersionPattern } from '../../bootstrap.cluster.x-k8s.io/v1alpha1/etcd-config.ts';
-import { apiVersion, etcdControlPlaneCRDLabels, group, version } from './common.ts';
+import { etcdControlPlaneCRDLabels, group, version } from './common.ts';
 
 /**
  * Member counts etcd recommends: odd, up to seven. An even count tolerates no more failures than the
@@ -83,24 +83,6 @@ export type EtcdClusterStatus = Static<typeof EtcdClusterStatus>;
 
 export const EtcdClusterSchema = kubeObject('EtcdCluster is a control plane made of an etcd cluster, one member per Machine.', EtcdClusterSpec, EtcdClusterStatus);
 export type EtcdCluster = Static<typeof EtcdClusterSchema>;
-
-export const etcdClusterTypeMeta = { apiVersion, kind: 'EtcdCluster' } as const;
-
-export const EtcdClusterConditionType = {
-  Available: 'Available',
-  EtcdClusterHealthy: 'EtcdClusterHealthy',
-  MachinesReady: 'MachinesReady',
-  MachinesUpToDate: 'MachinesUpToDate',
-  RollingOut: 'RollingOut',
-  ScalingUp: 'ScalingUp',
-  ScalingDown: 'ScalingDown',
-  Remediating: 'Remediating',
-  Deleting: 'Deleting',
-  Paused: 'Paused',
-} as const;
-
-/** The condition the control plane sets on each member's Machine, from etcd's view of the member. */
-export const EtcdMemberHealthyCondition = 'EtcdMemberHealthy';
 
 export const etcdClusterCRD = defineCRD({
   group,

@@ -14,9 +14,6 @@ export type Verdict = { safe: true } | { safe: false; reason: string };
 /** Votes a change needs among `voters` voting members. */
 export const quorum = (voters: number): number => Math.floor(voters / 2) + 1;
 
-/** Voting members that may fail while the rest keep a quorum. */
-export const faultTolerance = (voters: number): number => Math.max(0, voters - quorum(voters));
-
 const voters = (members: readonly MemberHealth[]) => members.filter((m) => !m.learner);
 
 /** Whether a quorum of the voting members is healthy now (so a membership change can commit). */
