@@ -11,7 +11,8 @@ import { secretsResource } from '../../../src/client/resources.ts';
 import { findCondition } from '../../../src/controllers/provider-contract/conditions.ts';
 import { etcdConfigsResource } from '../../../src/providers/bootstrap/etcd/etcd-config-controller.ts';
 import type { CloudConfig } from '../../../src/providers/bootstrap/cloud-config.ts';
-import { keyPairFromSecret, type CertificateSecret } from '../../../src/pki/cluster-certificates.ts';
+import { certificateSecret, CertificatePurpose, keyPairFromSecret, type CertificateSecret } from '../../../src/pki/cluster-certificates.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certificates.ts';
 import { inspectCertificate } from '../../../src/pki/inspection.ts';
 import { issuedBy } from '../../../src/pki/renewal.ts';
 import { startSlipwayWithNamespace, type SlipwayForTest } from '../../support/slipway.ts';
@@ -184,6 +185,20 @@ test('bad settings are reported on the config and produce nothing; the schema re
   for (const name of ['bad-0', 'bad-1']) {
     await assert.rejects(s.client.get(secretsResource, name, ns), (e) => isApiError(e, 'NotFound'));
   }
+
+  // A CA Secret the user made that is no CA: reported, left alone, nothing produced.
+  await createCluster(s.client, ns, 'badca');
+  const notCA = await issueCertificate(await createCertificateAuthority('user-ca'), { commonName: 'leaf', usages: ['client'] });
+  const stored = await s.client.create(secretsResource, certificateSecret({ namespace: ns, clusterName: 'badca', purpose: CertificatePurpose.EtcdCA, pair: notCA }));
+  await createMember(s.client, ns, 'badca', 'badca-0', { initialClusterState: 'new' });
+  const certificates = await until('the unusable CA to be reported', async () => {
+    const c = await conditionOf('badca-0', 'CertificatesAvailable');
+    return c?.status === 'False' ? c : undefined;
+  });
+  assert.equal(certificates.message, 'Secret etcd-bootstrap/badca-etcd: the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)');
+  assert.equal((await conditionOf('badca-0', 'Ready'))?.status, 'False');
+  assert.equal((await s.client.get(secretsResource, 'badca-etcd', ns)).metadata.resourceVersion, stored.metadata.resourceVersion);
+  await assert.rejects(s.client.get(secretsResource, 'badca-0', ns), (e) => isApiError(e, 'NotFound'));
 
   const invalidSpec = async (spec: Record<string, unknown>, field: RegExp) => {
     await assert.rejects(s.client.create(etcdConfigsResource, { apiVersion: 'bootstrap.cluster.x-k8s.io/v1alpha1', kind: 'EtcdConfig', metadata: { name: 'refused', namespace: ns }, spec }),

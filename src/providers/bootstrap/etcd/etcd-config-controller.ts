@@ -149,8 +149,9 @@ async function produceBootstrapData(ctx: ManagerContext, config: EtcdConfigObjec
   } catch (error) {
     if (!(error instanceof CertificateError)) throw error;
     ctx.recorder.event(config, 'Warning', Reason.CertificatesInternalError, error.message);
+    // The CA Secret is not ours to watch (a user may have made it): look again after a while.
     return {
-      ...waiting(Reason.DataSecretNotAvailable, 'Waiting for usable etcd certificates'),
+      ...waiting(Reason.DataSecretNotAvailable, 'Waiting for usable etcd certificates', 30_000),
       certificates: { type: ConditionType.CertificatesAvailable, status: 'False', reason: Reason.CertificatesInternalError, message: error.message },
     };
   }
