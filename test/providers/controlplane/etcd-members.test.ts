@@ -5,11 +5,13 @@
 // container machines get them. etcdctl checks the result from the outside, with the client certificate.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { parse } from 'yaml';
 import { secretsResource } from '../../../src/client/resources.ts';
 import { attachMachine, type MachineAttachment } from '../../../src/machines/network/attachment.ts';
 import { ensureBridge } from '../../../src/machines/network/bridge.ts';
+import { ip } from '../../../src/machines/network/ip-command.ts';
 import { hostsFile, type HostsEntry } from '../../../src/machines/network/hosts-file.ts';
 import { allocateAddress } from '../../../src/machines/network/ipam.ts';
 import type { Subnet } from '../../../src/machines/network/subnet.ts';
@@ -142,7 +144,12 @@ test('three members form a TLS-only cluster: the first starts it, the others joi
   assert.ok(cloudConfig.write_files!.some((f) => f.path === '/etc/etcd/pki/server.key' && f.permissions === '0600'));
   const ls = await first.exec(['stat', '-c', '%a %U:%G %n', '/etc/etcd/pki/server.key', '/etc/etcd/pki/peer.key', '/etc/etcd/pki/server.crt', '/var/lib/etcd']);
   assert.equal(ls.stdout, '600 etcd:etcd /etc/etcd/pki/server.key\n600 etcd:etcd /etc/etcd/pki/peer.key\n644 root:root /etc/etcd/pki/server.crt\n700 etcd:etcd /var/lib/etcd\n');
-  assert.match((await first.exec(['ps', '-o', 'user=,args=', '-C', 'etcd'])).stdout, /^etcd\s+\/usr\/bin\/etcd/m, 'etcd runs as the etcd user');
+  const etcdUid = Number((await first.exec(['id', '-u', 'etcd'])).stdout);
+  const processes = await Promise.all((await ip(['netns', 'pids', machines.get('quorum-a')!.attachment.name])).split('\n').filter(Boolean).map(async (pid) => ({
+    comm: (await readFile(`/proc/${pid}/comm`, 'utf8')).trim(),
+    uid: Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]),
+  })));
+  assert.deepEqual(processes.filter((p) => p.comm === 'etcd').map((p) => p.uid), [etcdUid], 'one etcd, run as the etcd user');
 
   const ca = keyPairFromSecret(await s.client.get<CertificateSecret>(secretsResource, `${cluster}-etcd`, ns));
   const client = keyPairFromSecret(await s.client.get<CertificateSecret>(secretsResource, `${cluster}-apiserver-etcd-client`, ns));
