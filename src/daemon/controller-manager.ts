@@ -14,6 +14,7 @@ import { machineSetController } from '../controllers/machine-set/controller.ts';
 import { machineDeploymentController } from '../controllers/machine-deployment/controller.ts';
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
+import { etcdBootstrapProviderControllers } from '../providers/bootstrap/etcd/index.ts';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -54,6 +55,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
     machineHealthCheckController(),
     // Providers.
     ...inMemoryProviderControllers(),
+    ...etcdBootstrapProviderControllers(),
   ];
   for (const controller of controllers) manager.add(controller);
   options.onProgress?.(`starting the controller manager (${controllers.map((c) => c.name).join(', ')})`);
