@@ -15,6 +15,7 @@ import { machineDeploymentController } from '../controllers/machine-deployment/c
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
 import { etcdBootstrapProviderControllers } from '../providers/bootstrap/etcd/index.ts';
+import { containerProviderControllers, type MachineHost } from '../providers/infrastructure/container/index.ts';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -29,6 +30,8 @@ export interface ControllerManagerOptions {
   identity?: string;
   /** Where the controllers' metrics go (default: the manager's own registry). */
   registry?: Registry;
+  /** The host's runtime, image store and port forwards: with it, the container provider's controllers run. */
+  machineHost?: MachineHost;
 }
 
 export interface RunningControllerManager {
@@ -56,6 +59,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
     // Providers.
     ...inMemoryProviderControllers(),
     ...etcdBootstrapProviderControllers(),
+    ...(options.machineHost ? containerProviderControllers(options.machineHost) : []),
   ];
   for (const controller of controllers) manager.add(controller);
   options.onProgress?.(`starting the controller manager (${controllers.map((c) => c.name).join(', ')})`);

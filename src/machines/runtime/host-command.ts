@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MachineRuntimeError } from './machine-runtime-error.ts';
 
 /** Which Debian package provides each tool, for the hint when one is missing. */
-const PACKAGES: Record<string, string> = { runc: 'runc', mount: 'mount', umount: 'mount' };
+const PACKAGES: Record<string, string> = { runc: 'runc', mount: 'mount', umount: 'mount', 'mkfs.ext4': 'e2fsprogs' };
 const OUTPUT_DRAIN_MS = 250;
 
 export interface HostCommandOptions {

@@ -12,7 +12,8 @@ import { secretsResource } from '../../../src/client/resources.ts';
 import { attachMachine, type MachineAttachment } from '../../../src/machines/network/attachment.ts';
 import { ensureBridge } from '../../../src/machines/network/bridge.ts';
 import { ip } from '../../../src/machines/network/ip-command.ts';
-import { hostsFile, type HostsEntry } from '../../../src/machines/network/hosts-file.ts';
+import { hostsFile } from '../../../src/machines/runtime/machine-files.ts';
+import type { HostEntry } from '../../../src/machines/runtime/index.ts';
 import { allocateAddress } from '../../../src/machines/network/ipam.ts';
 import type { Subnet } from '../../../src/machines/network/subnet.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certificates.ts';
@@ -44,7 +45,7 @@ const clients: EtcdMemberClient[] = [];
 
 before(async () => {
   s = await startSlipwayWithNamespace(ns);
-  subnet = await freeTestSubnet(0, '10.216');
+  subnet = await freeTestSubnet(0, 216);
   await ensureBridge({ name: bridge, subnet });
   await createCluster(s.client, ns, cluster);
   admin = await startEmulatedMachine('admin');
@@ -58,14 +59,14 @@ after(async () => {
   await s?.stop();
 });
 
-const entries = (): HostsEntry[] => [...machines].map(([name, m]) => ({ address: m.attachment.address, names: [name] }));
+const entries = (): HostEntry[] => [...machines].map(([name, m]) => ({ ip: m.attachment.address, names: [name] }));
 
 /** What the infrastructure provider does for container machines: every machine (and the admin) resolves every member's name. */
 async function publishHosts(): Promise<void> {
   for (const [name, { machine, attachment }] of machines) {
-    await machine.writeFile('/etc/hosts', hostsFile({ hostname: name, address: attachment.address, extraEntries: entries().filter((e) => e.names[0] !== name) }));
+    await machine.writeFile('/etc/hosts', hostsFile({ hostname: name, ip: attachment.address, hosts: entries().filter((e) => e.names[0] !== name) }));
   }
-  await admin.writeFile('/etc/hosts', `127.0.0.1\tlocalhost\n${entries().map((e) => `${e.address}\t${e.names.join(' ')}`).join('\n')}\n`);
+  await admin.writeFile('/etc/hosts', `127.0.0.1\tlocalhost\n${entries().map((e) => `${e.ip}\t${e.names.join(' ')}`).join('\n')}\n`);
 }
 
 async function addMachine(name: string): Promise<EmulatedMachine> {
