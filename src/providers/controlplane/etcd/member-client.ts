@@ -55,7 +55,7 @@ export interface Alarm {
 }
 
 /** What an etcd error means for a caller deciding what to do next. */
-export type EtcdErrorKind = 'LearnerNotInSync' | 'TooManyLearners' | 'MemberNotFound' | 'PeerURLExists' | 'NotLeader' | 'Unhealthy' | 'Other';
+export type EtcdErrorKind = 'LearnerNotInSync' | 'TooManyLearners' | 'MemberNotFound' | 'PeerURLExists' | 'NotLeader' | 'Unhealthy' | 'Stopped' | 'Other';
 
 const errorKinds: [RegExp, EtcdErrorKind][] = [
   [/can only promote a learner member which is in sync with leader/, 'LearnerNotInSync'],
@@ -64,6 +64,8 @@ const errorKinds: [RegExp, EtcdErrorKind][] = [
   [/peer ?URLs? already exists/i, 'PeerURLExists'],
   [/not leader/, 'NotLeader'],
   [/unhealthy cluster|not enough started members|no leader/, 'Unhealthy'],
+  // A member removed from the cluster keeps its listener open for a moment and answers this to everything.
+  [/raft: stopped|server stopped|permanently removed/, 'Stopped'],
 ];
 
 /** An endpoint answered with an error. */
@@ -107,7 +109,7 @@ const member = (m: GatewayMember): EtcdMember => ({
 });
 
 export class EtcdMemberClient {
-  readonly endpoints: readonly MemberEndpoint[];
+  readonly #endpoints: MemberEndpoint[];
   readonly #agents = new Map<string, Agent>();
   readonly #credentials: EtcdClientCredentials;
   readonly #timeoutMs: number;
@@ -116,9 +118,14 @@ export class EtcdMemberClient {
     for (const endpoint of options.endpoints) {
       if (new URL(endpoint.url).protocol !== 'https:') throw new Error(`etcd endpoint ${endpoint.url} must be https: members only speak TLS`);
     }
-    this.endpoints = options.endpoints;
+    this.#endpoints = [...options.endpoints];
     this.#credentials = options.credentials;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Where the client reaches members: those given, less any that answered as a removed (stopped) member. */
+  get endpoints(): readonly MemberEndpoint[] {
+    return this.#endpoints;
   }
 
   async close(): Promise<void> {
@@ -160,15 +167,19 @@ export class EtcdMemberClient {
     return parsed as T;
   }
 
-  /** The call on the first endpoint that answers (any member serves cluster-wide calls); EtcdUnreachableError when none does. */
+  /**
+   * The call on the first endpoint that answers (any member serves cluster-wide calls); EtcdUnreachableError when none does.
+   * A member that answers as removed speaks for no cluster any more: it is dropped and the next endpoint asked.
+   */
   async #any<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const causes: { endpoint: string; message: string }[] = [];
-    for (const endpoint of this.endpoints) {
+    for (const endpoint of [...this.#endpoints]) {
       try {
         return await this.#call<T>(endpoint, method, path, body);
       } catch (error) {
-        if (error instanceof EtcdError) throw error;
-        causes.push({ endpoint: endpoint.url, message: describeFailure(error) });
+        if (error instanceof EtcdError && error.kind !== 'Stopped') throw error;
+        if (error instanceof EtcdError) this.#endpoints.splice(this.#endpoints.indexOf(endpoint), 1);
+        causes.push({ endpoint: endpoint.url, message: error instanceof EtcdError ? error.message : describeFailure(error) });
       }
     }
     throw new EtcdUnreachableError(causes);
