@@ -15,6 +15,7 @@ import { machineDeploymentController } from '../controllers/machine-deployment/c
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
 import { etcdBootstrapProviderControllers } from '../providers/bootstrap/etcd/index.ts';
+import { etcdControlPlaneProviderControllers } from '../providers/controlplane/etcd/index.ts';
 import { containerProviderControllers, type MachineHost } from '../providers/infrastructure/container/index.ts';
 
 export interface ControllerManagerOptions {
@@ -59,6 +60,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
     // Providers.
     ...inMemoryProviderControllers(),
     ...etcdBootstrapProviderControllers(),
+    ...etcdControlPlaneProviderControllers(),
     ...(options.machineHost ? containerProviderControllers(options.machineHost) : []),
   ];
   for (const controller of controllers) manager.add(controller);
