@@ -17,6 +17,7 @@ import { completionCommand, completer } from './commands/completion.ts';
 import { withClusterTree } from './commands/describe-cluster.ts';
 import { generateCommand } from './commands/generate.ts';
 import { crdsCommand } from './commands/crds.ts';
+import { etcdctlCommand } from './commands/etcdctl.ts';
 
 // A reader that stops early (`slipway crds | head`) closes the pipe: like other Unix tools, stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -32,7 +33,7 @@ const args = hideBin(process.argv).reduce<string[]>((out, arg) => {
 }, []);
 
 const completing = args.includes('--get-yargs-completions');
-const allCommands: CommandModule<any, any>[] = [upCommand, applyCommand, getCommand, withClusterTree(describeCommand), deleteCommand, generateCommand, crdsCommand, kubeconfigCommand, completionCommand];
+const allCommands: CommandModule<any, any>[] = [upCommand, applyCommand, getCommand, withClusterTree(describeCommand), deleteCommand, generateCommand, crdsCommand, kubeconfigCommand, etcdctlCommand, completionCommand];
 // yargs' completion re-parses the command line inside a command's builder, which can reach its
 // handler: while completing, handlers do nothing, so pressing TAB never deletes or applies anything.
 const commands = completing ? allCommands.map((command) => ({ ...command, handler: () => {} })) : allCommands;

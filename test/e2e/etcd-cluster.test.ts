@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { secretsResource } from '../../src/client/resources.ts';
 import { isNotFound } from '../../src/client/rest-client.ts';
@@ -18,6 +19,7 @@ import {
 import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 const name = 'ledger';
 
 test('one manifest makes a 3-member TLS-only etcd cluster; deleting the Cluster leaves nothing', async (t) => {
@@ -76,6 +78,16 @@ test('one manifest makes a 3-member TLS-only etcd cluster; deleting the Cluster 
   // And without the cluster's CA the members' certificates are not trusted.
   const untrusted = await etcdctl(env, name, ['--command-timeout=5s', 'endpoint', 'health'], { ca: foreignCA.cert, cert: foreign.cert, key: foreign.key });
   assert.notEqual(untrusted.code, 0);
+
+  // The CLI: etcdctl with the cluster's endpoints and client certificate; members, leader and health in describe.
+  const cli = (args: string[]) => run(process.execPath, [MAIN, '--data-dir', env.dataDir, '-n', env.namespace, ...args]);
+  const viaCli = JSON.parse((await cli(['etcdctl', name, '--', 'endpoint', 'status', '-w', 'json'])).stdout) as { Endpoint: string; Status: { leader: string; header: { member_id: string } } }[];
+  assert.deepEqual(viaCli.map((e) => e.Endpoint).sort(), names.map((n) => `https://${n}:2379`));
+  assert.equal(viaCli.filter((e) => e.Status.leader === e.Status.header.member_id).length, 1, 'one leader');
+  await assert.rejects(cli(['etcdctl', 'no-such-cluster', '--', 'endpoint', 'health']), (e: { stderr: string; code: number }) => e.code === 1 && /cluster "no-such-cluster" not found/.test(e.stderr));
+  const described = (await cli(['describe', 'cluster', name])).stdout;
+  assert.match(described, new RegExp(`etcd: healthy, leader ${etcdCluster.status!.leader}`));
+  for (const member of names) assert.match(described, new RegExp(`^\\s+${member}\\s+[0-9a-f]+\\s+(leader|follower)\\s+yes\\s+yes\\s+3\\.4\\.23`, 'm'));
 
   // Deleting the Cluster takes everything with it.
   await env.client.delete(clustersResource, name, { namespace: env.namespace });

@@ -1,0 +1,51 @@
+// A rollout of a Slipway-managed etcd cluster on real container machines: the EtcdCluster is pointed
+// at another machine template while a writer puts a key every 50 ms. Members are replaced one at a
+// time (maxSurge 1: the new member joins, then an old one leaves), every acknowledged write is
+// readable afterwards, and the longest time without an acknowledged write is reported.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { templateClonedFromNameAnnotation } from '../../src/api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
+import { etcdClustersResource } from '../../src/providers/controlplane/etcd/resources.ts';
+import { DEBIAN_ETCD_TEST_IMAGE } from '../support/debian-image.ts';
+import { startContainerTestEnv } from '../support/container-env.ts';
+import {
+  applyManifest, clientCredentials, containerMachineTemplatesResource, etcdClusterManifest, memberAddresses, memberMachines, waitForHealthyMembers,
+} from '../support/etcd-cluster-env.ts';
+import { EtcdKv, startWriter, WRITE_EVERY_MS } from '../support/etcd-kv.ts';
+
+const name = 'relay';
+
+test('a rollout to another machine template loses no acknowledged write', async (t) => {
+  const env = await startContainerTestEnv(t, { namespace: 'etcd-rollout', slot: 3, range: 216, image: DEBIAN_ETCD_TEST_IMAGE });
+  await applyManifest(env, etcdClusterManifest(env, name));
+  await waitForHealthyMembers(env, name, 3);
+  const before = (await memberMachines(env, name)).map((m) => m.metadata.name!);
+  await env.client.create(containerMachineTemplatesResource, {
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ContainerMachineTemplate', metadata: { name: `${name}-b`, namespace: env.namespace },
+    spec: { template: { spec: { image: env.image, resources: { cpus: '500m', memory: '320Mi' } } } },
+  });
+  const kv = new EtcdKv(await memberAddresses(env, name), await clientCredentials(env, name));
+  t.after(() => kv.close());
+  const writer = startWriter(kv, () => memberAddresses(env, name));
+  await delay(1_000);
+
+  const started = performance.now();
+  await env.client.patch(etcdClustersResource, name, { spec: { machineTemplate: { spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'ContainerMachineTemplate', name: `${name}-b` } } } } }, { type: 'merge', namespace: env.namespace });
+  await waitForHealthyMembers(env, name, 3, 300_000);
+  const rolloutMs = performance.now() - started;
+  await delay(1_000);
+  const { acknowledged, failed, longestGapMs } = await writer.stop();
+  t.diagnostic(`3-member rollout in ${Math.round(rolloutMs)} ms; ${acknowledged.length} writes acknowledged, ${failed} failed; longest write outage ${Math.round(longestGapMs)} ms`);
+
+  const after = await memberMachines(env, name);
+  assert.ok(after.every((m) => !before.includes(m.metadata.name!)), 'every member was replaced');
+  assert.ok(after.every((m) => m.metadata.annotations?.[templateClonedFromNameAnnotation] === `${name}-b`));
+  for (const machine of after) assert.equal((await env.get(machine.spec.infrastructureRef.name)).spec.resources?.memory, '320Mi');
+
+  kv.setMembers(await memberAddresses(env, name));
+  const stored = await kv.getPrefix('relay/w/');
+  const lost = acknowledged.filter((key) => !stored.has(key));
+  assert.deepEqual(lost, [], 'every acknowledged write is readable');
+  assert.ok(acknowledged.length > rolloutMs / WRITE_EVERY_MS / 4, `the writer kept writing (${acknowledged.length} writes)`);
+});
