@@ -7,12 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BootstrapError, parseCloudConfig, runCloudConfig, type MachineExec } from '../../../../src/machines/cloud-init/index.ts';
 import { ip } from '../../../../src/machines/network/ip-command.ts';
 
-const applier = new URL('./apply-cloud-config.ts', import.meta.url).pathname;
 
 const setupScript = `set -e
 for d in etc var usr/local; do
@@ -35,16 +35,16 @@ export interface EmulatedMachine {
   /** The network namespace it lives in; absent: the host's network. */
   netns?: string;
   /** Runs a program inside the machine to completion. */
-  exec(argv: string[], input?: string): Promise<CommandResult>;
+  exec(argv: string[], input?: string | Buffer): Promise<CommandResult>;
   writeFile(file: string, content: string): Promise<void>;
   readFile(file: string): Promise<string>;
-  /** Writes the cloud-config into the machine and runs it there. */
+  /** Runs the cloud-config inside the machine with Slipway's cloud-init runner (what container machines use); the code and message of the first failing step. */
   applyCloudConfig(cloudConfig: string): Promise<CommandResult>;
   /** Ends every process in the machine (by PID: those in its network namespace, or its holder), then removes its files. */
   stop(): Promise<void>;
 }
 
-function collect(child: ChildProcess, input?: string): Promise<CommandResult> {
+function collect(child: ChildProcess, input?: string | Buffer): Promise<CommandResult> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -79,7 +79,7 @@ export async function startEmulatedMachine(name: string, netns?: string): Promis
     throw new Error(`emulated machine ${name} did not start: ${stderr}`);
   }
   const pid = holder.pid!;
-  const exec = (argv: string[], input?: string) =>
+  const exec = (argv: string[], input?: string | Buffer) =>
     collect(spawn('nsenter', ['-t', String(pid), '-m', ...(netns ? ['-n'] : []), '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] }), input);
   const machine: EmulatedMachine = {
     name,
@@ -95,9 +95,21 @@ export async function startEmulatedMachine(name: string, netns?: string): Promis
       return result.stdout;
     },
     async applyCloudConfig(cloudConfig) {
-      const file = path.join(root, 'cloud-config.yaml');
-      await writeFile(file, cloudConfig, { mode: 0o600 });
-      return exec([process.execPath, applier, file]);
+      // Slipway's own cloud-init runner, as container machines run bootstrap data.
+      const machineExec: MachineExec = {
+        exec: async (argv, options) => {
+          const stdin = options?.stdin;
+          const result = await exec(argv, typeof stdin === 'string' || stdin === undefined ? stdin : Buffer.from(stdin as Uint8Array));
+          return { exitCode: result.code ?? 1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr) };
+        },
+      };
+      try {
+        await runCloudConfig(machineExec, parseCloudConfig(cloudConfig, { hostname: name }));
+        return { code: 0, stdout: '', stderr: '' };
+      } catch (error) {
+        if (error instanceof BootstrapError) return { code: error.exitCode, stdout: '', stderr: error.message };
+        throw error;
+      }
     },
     async stop() {
       const pids = netns
