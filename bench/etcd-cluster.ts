@@ -13,7 +13,7 @@ import { containerMachinesResource } from '../src/providers/infrastructure/conta
 import { startContainerTestEnv, type ContainerTestEnv } from '../test/support/container-env.ts';
 import { DEBIAN_ETCD_TEST_IMAGE } from '../test/support/debian-image.ts';
 import {
-  applyManifest, clientCredentials, containerMachineTemplatesResource, etcdClusterManifest, memberAddresses, waitForHealthyMembers,
+  applyManifest, clientCredentials, createRolloutTemplate, etcdClusterManifest, memberAddresses, useMachineTemplate, waitForHealthyMembers,
 } from '../test/support/etcd-cluster-env.ts';
 import { EtcdKv, startWriter } from '../test/support/etcd-kv.ts';
 import { fmt } from './lib.ts';
@@ -60,16 +60,13 @@ try {
     await waitForHealthyMembers(env, name, 3);
   });
   note('rollout under a writer');
-  await env.client.create(containerMachineTemplatesResource, {
-    apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ContainerMachineTemplate', metadata: { name: `${name}-b`, namespace: env.namespace },
-    spec: { template: { spec: { image: env.image, resources: { cpus: '500m', memory: '320Mi' } } } },
-  });
+  const template = await createRolloutTemplate(env, name);
   const kv = new EtcdKv(await memberAddresses(env, name), await clientCredentials(env, name));
   cleanups.push(() => kv.close());
   const writer = startWriter(kv, () => memberAddresses(env, name));
   await delay(1_000);
   const rollout = await timed(async () => {
-    await env.client.patch(etcdClustersResource, name, { spec: { machineTemplate: { spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'ContainerMachineTemplate', name: `${name}-b` } } } } }, { type: 'merge', namespace: env.namespace });
+    await useMachineTemplate(env, name, template);
     await waitForHealthyMembers(env, name, 3, 300_000);
   });
   const writes = await writer.stop();

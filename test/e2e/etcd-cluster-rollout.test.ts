@@ -6,11 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { templateClonedFromNameAnnotation } from '../../src/api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
-import { etcdClustersResource } from '../../src/providers/controlplane/etcd/resources.ts';
 import { DEBIAN_ETCD_TEST_IMAGE } from '../support/debian-image.ts';
 import { startContainerTestEnv } from '../support/container-env.ts';
 import {
-  applyManifest, clientCredentials, containerMachineTemplatesResource, etcdClusterManifest, memberAddresses, memberMachines, waitForHealthyMembers,
+  applyManifest, clientCredentials, createRolloutTemplate, etcdClusterManifest, memberAddresses, memberMachines, useMachineTemplate, waitForHealthyMembers,
 } from '../support/etcd-cluster-env.ts';
 import { EtcdKv, startWriter, WRITE_EVERY_MS } from '../support/etcd-kv.ts';
 
@@ -21,17 +20,14 @@ test('a rollout to another machine template loses no acknowledged write', async 
   await applyManifest(env, etcdClusterManifest(env, name));
   await waitForHealthyMembers(env, name, 3);
   const before = (await memberMachines(env, name)).map((m) => m.metadata.name!);
-  await env.client.create(containerMachineTemplatesResource, {
-    apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ContainerMachineTemplate', metadata: { name: `${name}-b`, namespace: env.namespace },
-    spec: { template: { spec: { image: env.image, resources: { cpus: '500m', memory: '320Mi' } } } },
-  });
+  const template = await createRolloutTemplate(env, name);
   const kv = new EtcdKv(await memberAddresses(env, name), await clientCredentials(env, name));
   t.after(() => kv.close());
   const writer = startWriter(kv, () => memberAddresses(env, name));
   await delay(1_000);
 
   const started = performance.now();
-  await env.client.patch(etcdClustersResource, name, { spec: { machineTemplate: { spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'ContainerMachineTemplate', name: `${name}-b` } } } } }, { type: 'merge', namespace: env.namespace });
+  await useMachineTemplate(env, name, template);
   await waitForHealthyMembers(env, name, 3, 300_000);
   const rolloutMs = performance.now() - started;
   await delay(1_000);
@@ -40,7 +36,7 @@ test('a rollout to another machine template loses no acknowledged write', async 
 
   const after = await memberMachines(env, name);
   assert.ok(after.every((m) => !before.includes(m.metadata.name!)), 'every member was replaced');
-  assert.ok(after.every((m) => m.metadata.annotations?.[templateClonedFromNameAnnotation] === `${name}-b`));
+  assert.ok(after.every((m) => m.metadata.annotations?.[templateClonedFromNameAnnotation] === template));
   for (const machine of after) assert.equal((await env.get(machine.spec.infrastructureRef.name)).spec.resources?.memory, '320Mi');
 
   kv.setMembers(await memberAddresses(env, name));

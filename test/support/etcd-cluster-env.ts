@@ -105,14 +105,14 @@ const summary = (e: EtcdClusterObject) => JSON.stringify({
   conditions: e.status?.conditions?.filter((c) => c.status === (c.type === 'Paused' || c.type === 'Deleting' ? 'True' : c.type.startsWith('Scaling') || c.type === 'RollingOut' || c.type === 'Remediating' ? 'True' : 'False')).map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`),
 });
 
-/** Waits until `count` voting members are healthy, each on one of `count` up-to-date Machines, and EtcdClusterHealthy is True. */
+/** Waits until the EtcdCluster's status reports its current spec with `count` voting members healthy, each on one of `count` up-to-date Machines, and EtcdClusterHealthy True. */
 export async function waitForHealthyMembers(env: ContainerTestEnv, name: string, count: number, timeoutMs = 180_000): Promise<EtcdClusterObject> {
   return until(`${name}: ${count} healthy members`, async () => {
     const e = await getEtcdCluster(env, name);
     const machines = await memberMachines(env, name);
     const members = e.status?.members ?? [];
     const healthy = e.status?.conditions?.some((c) => c.type === 'EtcdClusterHealthy' && c.status === 'True');
-    const ok = healthy && members.length === count && members.every((m) => m.healthy && !m.learner && m.machine)
+    const ok = healthy && e.status?.observedGeneration === e.metadata.generation && members.length === count && members.every((m) => m.healthy && !m.learner && m.machine)
       && machines.length === count && machines.every((m) => !m.metadata.deletionTimestamp)
       && e.status?.upToDateReplicas === count && e.status?.replicas === count
       && new Set(members.map((m) => m.name)).size === count && members.every((m) => machines.some((x) => x.metadata.name === m.name));
@@ -140,4 +140,19 @@ export async function memberAddresses(env: ContainerTestEnv, name: string): Prom
 /** The host's etcdctl against the cluster with its client certificate (or other credentials). */
 export async function etcdctl(env: ContainerTestEnv, name: string, args: string[], credentials?: { ca: string; cert: string; key: string }): Promise<EtcdctlResult> {
   return runHostEtcdctl({ members: await memberAddresses(env, name), ...(credentials ?? await clientCredentials(env, name)), args });
+}
+
+/** A second machine template for rollouts, `<name>-b` (more memory than the manifest's `<name>-a`). */
+export async function createRolloutTemplate(env: ContainerTestEnv, name: string): Promise<string> {
+  await env.client.create(containerMachineTemplatesResource, {
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ContainerMachineTemplate', metadata: { name: `${name}-b`, namespace: env.namespace },
+    spec: { template: { spec: { image: env.image, resources: { cpus: '500m', memory: '320Mi' } } } },
+  });
+  return `${name}-b`;
+}
+
+/** Points the EtcdCluster at another machine template: its members are rolled out. */
+export async function useMachineTemplate(env: ContainerTestEnv, name: string, template: string): Promise<void> {
+  const infrastructureRef = { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'ContainerMachineTemplate', name: template };
+  await env.client.patch(etcdClustersResource, name, { spec: { machineTemplate: { spec: { infrastructureRef } } } }, { type: 'merge', namespace: env.namespace });
 }

@@ -41,9 +41,9 @@ import { etcdClusterFinalizer, etcdClustersResource } from './resources.ts';
 export const EtcdClusterConditionType = { EtcdClusterHealthy: 'EtcdClusterHealthy' } as const;
 
 /** After a change, look again soon: the next step usually follows at once. */
-const AFTER_CHANGE_MS = 500;
+const AFTER_CHANGE_MS = 250;
 /** While waiting for etcd (a learner catching up, a member starting). */
-const WAITING_MS = 2_000;
+const WAITING_MS = 1_000;
 /** A settled cluster is looked at this often, so member health and alarms stay current. */
 const SETTLED_MS = 10_000;
 
