@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { KubeObject } from '../../src/api/meta.ts';
+import { eventsResource } from '../../src/client/resources.ts';
 import { templateClonedFromNameAnnotation } from '../../src/api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import { DEBIAN_ETCD_TEST_IMAGE } from '../support/debian-image.ts';
 import { startContainerTestEnv } from '../support/container-env.ts';
@@ -33,6 +35,13 @@ test('a rollout to another machine template loses no acknowledged write', async 
   await delay(1_000);
   const { acknowledged, failed, longestGapMs } = await writer.stop();
   t.diagnostic(`3-member rollout in ${Math.round(rolloutMs)} ms; ${acknowledged.length} writes acknowledged, ${failed} failed; longest write outage ${Math.round(longestGapMs)} ms`);
+  // The EtcdCluster's steps, as its Events tell them.
+  type Event = KubeObject & { reason?: string; message?: string; firstTimestamp?: string; eventTime?: string; involvedObject?: { kind?: string; name?: string } };
+  const events = (await env.client.listAll<Event>(eventsResource, { namespace: env.namespace })).items
+    .filter((e) => e.involvedObject?.kind === 'EtcdCluster')
+    .map((e) => ({ at: Date.parse(e.eventTime ?? e.firstTimestamp ?? ''), text: `${e.reason}: ${e.message}` }))
+    .sort((a, b) => a.at - b.at);
+  for (const e of events) t.diagnostic(`+${((e.at - events[0].at) / 1000).toFixed(1)} s ${e.text}`);
 
   const after = await memberMachines(env, name);
   assert.ok(after.every((m) => !before.includes(m.metadata.name!)), 'every member was replaced');

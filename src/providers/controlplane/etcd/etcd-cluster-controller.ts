@@ -36,7 +36,7 @@ import {
 import { memberClient, observeMembers, type MemberObservation } from './member-observation.ts';
 import { machineOfMember, nextStep, type EtcdClusterView, type Step } from './next-step.ts';
 import { hasQuorum } from './quorum.ts';
-import { etcdClusterFinalizer, etcdClustersResource } from './resources.ts';
+import { etcdClusterFinalizer, etcdClustersResource, memberRemovalHook } from './resources.ts';
 
 export const EtcdClusterConditionType = { EtcdClusterHealthy: 'EtcdClusterHealthy' } as const;
 
@@ -128,14 +128,15 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
       failureDomains: (cluster?.status?.failureDomains ?? []).filter((fd) => fd.controlPlane !== false).map((fd) => fd.name),
       initialized: etcdCluster.status?.initialization?.controlPlaneInitialized === true || (observation.members?.length ?? 0) > 0,
       deleting,
-      machines: machines.map((m) => memberMachine(etcdCluster, m)),
+      // A deleted Machine whose member is already out of etcd (hook released) only waits for its machine to go: nothing to plan for it.
+      machines: machines.filter((m) => !m.metadata.deletionTimestamp || memberRemovalHook in (m.metadata.annotations ?? {})).map((m) => memberMachine(etcdCluster, m)),
       members: observation.members,
     };
     const step = nextStep(view);
     const outcome = await takeStep(ctx, etcdCluster, clusterName, step, machines, observation, client);
     report.observe(view, machines, observation, step, outcome.problem);
     await report.write(ctx);
-    if (deleting && step.type === 'Done') {
+    if (deleting && step.type === 'Done' && machines.length === 0) {
       await releaseFinalizer(ctx, etcdClustersResource, report.etcdCluster, etcdClusterFinalizer, 'EtcdCluster deleted: its Machines are gone');
       return;
     }
