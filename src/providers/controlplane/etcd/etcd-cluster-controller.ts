@@ -116,7 +116,10 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
   const clusterName = cluster?.metadata.name ?? etcdCluster.metadata.labels?.[clusterNameLabel] ?? '';
   const machines = ctx.informer<MachineObject>(machinesResource).list()
     .filter((m) => m.metadata.namespace === etcdCluster.metadata.namespace && m.metadata.ownerReferences?.some((r) => r.controller && r.uid === etcdCluster.metadata.uid));
-  const addresses = new Map(machines.flatMap((m) => { const a = machineAddress(m); return a ? [[m.metadata.name!, a] as const] : []; }));
+  // Machines whose member is out of etcd (hook released) are no endpoint any more; live machines are asked first.
+  const stillMembers = machines.filter((m) => !m.metadata.deletionTimestamp || memberRemovalHook in (m.metadata.annotations ?? {}));
+  const addresses = new Map([...stillMembers].sort((a, b) => Number(Boolean(a.metadata.deletionTimestamp)) - Number(Boolean(b.metadata.deletionTimestamp)))
+    .flatMap((m) => { const a = machineAddress(m); return a ? [[m.metadata.name!, a] as const] : []; }));
   const credentials = credentialsOf(ctx, etcdCluster.metadata.namespace!, clusterName);
   const client = credentials && addresses.size > 0 ? memberClient(addresses, credentials) : undefined;
   try {
@@ -128,8 +131,8 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
       failureDomains: (cluster?.status?.failureDomains ?? []).filter((fd) => fd.controlPlane !== false).map((fd) => fd.name),
       initialized: etcdCluster.status?.initialization?.controlPlaneInitialized === true || (observation.members?.length ?? 0) > 0,
       deleting,
-      // A deleted Machine whose member is already out of etcd (hook released) only waits for its machine to go: nothing to plan for it.
-      machines: machines.filter((m) => !m.metadata.deletionTimestamp || memberRemovalHook in (m.metadata.annotations ?? {})).map((m) => memberMachine(etcdCluster, m)),
+      // A deleted Machine whose member is already out of etcd only waits for its machine to go: nothing to plan for it.
+      machines: stillMembers.map((m) => memberMachine(etcdCluster, m)),
       members: observation.members,
     };
     const step = nextStep(view);

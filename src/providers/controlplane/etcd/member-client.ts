@@ -123,7 +123,7 @@ export class EtcdMemberClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** Where the client reaches members: those given, less any that answered as a removed (stopped) member. */
+  /** Where the client reaches members: those given, less any that answered as a removed (stopped) member, those that did not answer last. */
   get endpoints(): readonly MemberEndpoint[] {
     return this.#endpoints;
   }
@@ -169,7 +169,8 @@ export class EtcdMemberClient {
 
   /**
    * The call on the first endpoint that answers (any member serves cluster-wide calls); EtcdUnreachableError when none does.
-   * A member that answers as removed speaks for no cluster any more: it is dropped and the next endpoint asked.
+   * A member that answers as removed speaks for no cluster any more: it is dropped and the next endpoint asked;
+   * one that does not answer is asked last from then on.
    */
   async #any<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const causes: { endpoint: string; message: string }[] = [];
@@ -178,7 +179,9 @@ export class EtcdMemberClient {
         return await this.#call<T>(endpoint, method, path, body);
       } catch (error) {
         if (error instanceof EtcdError && error.kind !== 'Stopped') throw error;
-        if (error instanceof EtcdError) this.#endpoints.splice(this.#endpoints.indexOf(endpoint), 1);
+        this.#endpoints.splice(this.#endpoints.indexOf(endpoint), 1);
+        // An endpoint that did not answer goes last, so the next call asks a live member first.
+        if (!(error instanceof EtcdError)) this.#endpoints.push(endpoint);
         causes.push({ endpoint: endpoint.url, message: error instanceof EtcdError ? error.message : describeFailure(error) });
       }
     }
