@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { request } from 'undici';
 import { secretsResource } from '../../src/client/resources.ts';
 import { isNotFound } from '../../src/client/rest-client.ts';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.ts';
@@ -65,8 +66,10 @@ test('one manifest makes a 3-member TLS-only etcd cluster; deleting the Cluster 
 
   // Plain HTTP is refused, on every member's client port.
   for (const member of await memberAddresses(env, name)) {
-    const plain = await run('curl', ['-sS', '--max-time', '5', `http://${member.address}:2379/version`]).then((r) => r.stdout, (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    const plain = await request(`http://${member.address}:2379/version`, { signal: AbortSignal.timeout(5_000) })
+      .then(async (r) => `HTTP ${r.statusCode}: ${await r.body.text()}`, (e: Error) => `refused: ${e.message}`);
     assert.doesNotMatch(plain, /etcdserver/, `plain HTTP answered by ${member.name}`);
+    assert.match(plain, /^HTTP 400: Client sent an HTTP request to an HTTPS server|^refused/);
   }
   // A client certificate from another CA is refused (the server's certificate checked against the right CA).
   const foreignCA = await createCertificateAuthority('someone-else');
