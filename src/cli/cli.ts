@@ -17,6 +17,7 @@ import { completionCommand, completer } from './commands/completion.ts';
 import { withClusterTree } from './commands/describe-cluster.ts';
 import { generateCommand } from './commands/generate.ts';
 import { crdsCommand } from './commands/crds.ts';
+import { etcdctlCommand } from './commands/etcdctl.ts';
 import { createCommand, runCommand } from './commands/run.ts';
 import { killCommand, startCommand, stopCommand } from './commands/power.ts';
 import { rmCommand } from './commands/rm.ts';
@@ -46,7 +47,7 @@ const args = hideBin(process.argv).reduce<string[]>((out, arg) => {
 
 const completing = args.includes('--get-yargs-completions');
 const allCommands: CommandModule<any, any>[] = [
-  upCommand, applyCommand, getCommand, withClusterTree(describeCommand), deleteCommand, generateCommand, crdsCommand, kubeconfigCommand, completionCommand,
+  upCommand, applyCommand, getCommand, withClusterTree(describeCommand), deleteCommand, generateCommand, crdsCommand, kubeconfigCommand, etcdctlCommand, completionCommand,
   // Machines and images with Ignite's commands.
   runCommand, createCommand, startCommand, stopCommand, killCommand, rmCommand, psCommand, logsCommand, sshCommandModule, execCommand, cpCommand, inspectCommand,
   imagesCommand, imageCommand, rmiCommand,

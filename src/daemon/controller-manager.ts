@@ -14,6 +14,8 @@ import { machineSetController } from '../controllers/machine-set/controller.ts';
 import { machineDeploymentController } from '../controllers/machine-deployment/controller.ts';
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
+import { etcdBootstrapProviderControllers } from '../providers/bootstrap/etcd/index.ts';
+import { etcdControlPlaneProviderControllers } from '../providers/controlplane/etcd/index.ts';
 import { containerProviderControllers, type MachineHost } from '../providers/infrastructure/container/index.ts';
 
 export interface ControllerManagerOptions {
@@ -57,6 +59,8 @@ export async function startControllerManager(options: ControllerManagerOptions):
     machineHealthCheckController(),
     // Providers.
     ...inMemoryProviderControllers(),
+    ...etcdBootstrapProviderControllers(),
+    ...etcdControlPlaneProviderControllers(),
     ...(options.machineHost ? containerProviderControllers(options.machineHost) : []),
   ];
   for (const controller of controllers) manager.add(controller);

@@ -12,6 +12,8 @@ import type { Condition, KubeObject } from '../../src/api/meta.ts';
 import { clusterApiCRDs } from '../../src/api/cluster.x-k8s.io/index.ts';
 import { containerProviderCRDs, inMemoryProviderCRDs } from '../../src/api/infrastructure.cluster.x-k8s.io/index.ts';
 import { slipwayCRDs } from '../../src/api/slipway.dev/index.ts';
+import { etcdBootstrapProviderCRDs } from '../../src/api/bootstrap.cluster.x-k8s.io/index.ts';
+import { etcdControlPlaneProviderCRDs } from '../../src/api/controlplane.cluster.x-k8s.io/index.ts';
 import { builtinCRDs, installCRDs } from '../../src/daemon/crds.ts';
 import { clusterTemplateValues, fillTemplate, findTemplate, shippedTemplates, templateVariables } from '../../src/cli/commands/generate.ts';
 import { clusterTreeRows, renderClusterTree, type ClusterObjects } from '../../src/cli/printers/cluster-tree.ts';
@@ -164,7 +166,7 @@ test('generate cluster: a missing variable, a bad flavor and --from-file', async
 
 test('slipway crds prints every built-in CRD as one YAML document each', async () => {
   const docs = documents(await ok(['crds']));
-  assert.equal(docs.length, clusterApiCRDs.length + inMemoryProviderCRDs.length + containerProviderCRDs.length + slipwayCRDs.length);
+  assert.equal(docs.length, clusterApiCRDs.length + inMemoryProviderCRDs.length + containerProviderCRDs.length + etcdBootstrapProviderCRDs.length + etcdControlPlaneProviderCRDs.length + slipwayCRDs.length);
   for (const doc of docs) {
     assert.equal(doc.apiVersion, 'apiextensions.k8s.io/v1');
     assert.equal(doc.kind, 'CustomResourceDefinition');

@@ -28,7 +28,7 @@ import { sshCommand } from '../../src/machines/ssh/ssh-command.ts';
 import { RestClient as Client } from '../../src/client/rest-client.ts';
 import { namespacesResource } from '../../src/client/resources.ts';
 import { containerMachinesResource, imagesResource, ipAddressesResource, networksResource } from '../../src/providers/infrastructure/container/resources.ts';
-import { debianImageArchive, DEBIAN_TEST_IMAGE } from './debian-image.ts';
+import { debianImageArchive, DEBIAN_ETCD_TEST_IMAGE, DEBIAN_TEST_IMAGE } from './debian-image.ts';
 import { startSlipwayProcess, type SlipwayProcess } from './slipway-process.ts';
 import { until } from './until.ts';
 import { freeTestSubnet, testNamePrefix } from '../machines/support/network.ts';
@@ -58,13 +58,14 @@ export class ContainerTestEnv {
   readonly network: string;
   readonly subnet: Subnet;
   /** The image machines use, imported from the Debian archive. */
-  readonly image = DEBIAN_TEST_IMAGE;
+  readonly image: typeof DEBIAN_TEST_IMAGE | typeof DEBIAN_ETCD_TEST_IMAGE;
   /** A view of the daemon's runtime root, for checks (list, exec); never for changes while the daemon runs. */
   readonly runtime: MachineRuntime;
   private readonly keyDir: string;
 
-  constructor(namespace: string, dataDir: string, prefix: string, subnet: Subnet, keyDir: string, inProcess: boolean) {
+  constructor(namespace: string, dataDir: string, prefix: string, subnet: Subnet, keyDir: string, inProcess: boolean, image: ContainerTestEnv['image'] = DEBIAN_TEST_IMAGE) {
     this.inProcess = inProcess;
+    this.image = image;
     this.namespace = namespace;
     this.dataDir = dataDir;
     this.prefix = prefix;
@@ -194,23 +195,27 @@ export class ContainerTestEnv {
 
 export interface ContainerEnvOptions {
   namespace: string;
-  /** This test file's own range of /24s in 10.217.0.0/16 (0–7). */
+  /** This test file's own range of /24s (0–7) in 10.<range>.0.0/16. */
   slot: number;
+  /** The second octet of the test area's /16 (default 217). */
+  range?: number;
+  /** The Debian image variant (with etcd-server for etcd members). */
+  image?: ContainerTestEnv['image'];
   /** Slipway in the test's process (default) or in a child process. */
   inProcess?: boolean;
 }
 
 /**
- * Starts Slipway with container machines, creates the namespace, the Network and the Debian Image,
- * and waits for both to be Ready. `onTearDown` gets the clean-up first, so a failed set-up is
- * cleaned up too.
+ * Starts Slipway with container machines, creates the namespace, the Network and the Debian Image
+ * (with etcd-server when asked), and waits for both to be Ready. `onTearDown` gets the clean-up
+ * first, so a failed set-up is cleaned up too.
  */
 export async function openContainerEnv(options: ContainerEnvOptions, onTearDown: (tearDown: () => Promise<void>) => void): Promise<ContainerTestEnv> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-`));
   const keyDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-keys-`));
-  const env = new ContainerTestEnv(options.namespace, dataDir, testNamePrefix(), await freeTestSubnet(options.slot, 217), keyDir, options.inProcess ?? true);
+  const env = new ContainerTestEnv(options.namespace, dataDir, testNamePrefix(), await freeTestSubnet(options.slot, options.range ?? 217), keyDir, options.inProcess ?? true, options.image);
   onTearDown(() => env.tearDown());
-  const archive = await debianImageArchive();
+  const archive = await debianImageArchive(env.image);
   await env.start();
   await env.client.create(namespacesResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } });
   await env.client.create(networksResource, { apiVersion: 'slipway.dev/v1alpha1', kind: 'Network', metadata: { name: env.network }, spec: { bridge: env.bridge, subnet: env.subnet.cidr } });

@@ -12,17 +12,19 @@ const exec = promisify(execFile);
 
 /** The reference tests import the image as. */
 export const DEBIAN_TEST_IMAGE = 'slipway.test/debian:bookworm';
+/** The same with Debian's etcd-server, for etcd members. */
+export const DEBIAN_ETCD_TEST_IMAGE = 'slipway.test/debian-etcd:bookworm';
 
 /** The path of the OCI layout tarball (one uncompressed layer: the rootfs), building it first if needed. */
-export async function debianImageArchive(): Promise<string> {
-  const rootfs = await debianRootfs();
+export async function debianImageArchive(image: typeof DEBIAN_TEST_IMAGE | typeof DEBIAN_ETCD_TEST_IMAGE = DEBIAN_TEST_IMAGE): Promise<string> {
+  const rootfs = await debianRootfs(image === DEBIAN_ETCD_TEST_IMAGE ? ['etcd-server'] : []);
   const archive = path.join(path.dirname(rootfs), 'oci-image.tar');
   if (await stat(archive).then(() => true, () => false)) return archive;
   const work = await mkdtemp(path.join(path.dirname(rootfs), 'oci-build-'));
   try {
     const layout = path.join(work, 'layout');
     const layer = await layerFromTree(rootfs, 'none');
-    await writeOciLayout(layout, [{ name: DEBIAN_TEST_IMAGE, images: [{ layers: [layer], config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/bash'] } }] }]);
+    await writeOciLayout(layout, [{ name: image, images: [{ layers: [layer], config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/bash'] } }] }]);
     const temporary = path.join(work, 'oci-image.tar');
     await exec('tar', ['--create', `--file=${temporary}`, `--directory=${layout}`, '.']);
     // A concurrent builder's rename wins harmlessly: both archives hold the same image.

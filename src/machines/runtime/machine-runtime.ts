@@ -13,10 +13,10 @@ import { copyIntoMachine, copyOutOfMachine } from './file-copy.ts';
 import { SLIPWAY_INIT_PATH } from './init-script.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { machineDirectory, type MachineDirectory } from './machine-directory.ts';
-import { writeMachineFiles } from './machine-files.ts';
+import { hostsFile, writeMachineFile, writeMachineFiles } from './machine-files.ts';
 import { validateMachineId } from './machine-id.ts';
 import { MachineRuntimeError } from './machine-runtime-error.ts';
-import { validateMachineSpec, type MachineSpec } from './machine-spec.ts';
+import { validateMachineSpec, type HostEntry, type MachineSpec } from './machine-spec.ts';
 import { readMounts } from './mountinfo.ts';
 import { LABELS_ANNOTATION, ociRuntimeConfig, STOP_SIGNAL_ANNOTATION } from './oci-bundle.ts';
 import { isMounted, mountOverlay, unmountOverlay } from './overlay-rootfs.ts';
@@ -266,6 +266,21 @@ export class MachineRuntime {
       throw new MachineRuntimeError('Invalid', `machine ${id} is not running (${current?.status ?? 'stopped'}): start it first`);
     }
     return this.runc.exec(id, command, options, path.join(dirs.dir, `exec-${randomBytes(6).toString('hex')}.log`));
+  }
+
+  /**
+   * Replaces the machine's extra /etc/hosts lines (its cluster's other machines, say): kept in its
+   * record for later starts and, while its root filesystem is mounted, written at once.
+   */
+  async setHosts(id: string, hosts: HostEntry[]): Promise<void> {
+    await this.lock.run(id, async () => {
+      const dirs = this.directory(id);
+      const record = await this.readRecord(dirs);
+      const spec: MachineSpec = { ...record.spec, hosts };
+      await validateMachineSpec(spec);
+      await writeFileAtomically(dirs.metadata, `${JSON.stringify({ ...record, spec }, null, 2)}\n`);
+      if (await isMounted(dirs.rootfs)) await writeMachineFile(dirs.rootfs, '/etc/hosts', hostsFile(spec));
+    });
   }
 
   /** Copies a host file or directory into the machine (running or stopped); see copyIntoMachine. */

@@ -44,6 +44,7 @@ import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { MachineRuntimeError, type MachineStatus } from '../../../machines/runtime/index.ts';
 import { clusterOf, hasFinalizer, infrastructureMachineOf, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { readBootstrapData } from './bootstrap-data.ts';
+import { clusterHostEntries, clusterSiblingsOf, hostsEntryChanged } from './cluster-hosts.ts';
 import { clusterNetworkName } from './container-cluster-controller.ts';
 import { sweepHost } from './host-sweep.ts';
 import { defaultImageFor, imageNameOf } from './image-references.ts';
@@ -68,6 +69,8 @@ const CONCURRENCY = 20;
 export function containerMachineController(host: MachineHost): ControllerDefinition {
   // One sweep per leadership term, before any machine is touched.
   const sweeps = new WeakMap<AbortSignal, Promise<void>>();
+  // What each machine's /etc/hosts lists of its Cluster (by machine id), so it is rewritten only when that changes.
+  const writtenHosts = new Map<string, string>();
   const swept = (ctx: ManagerContext) => {
     let sweep = sweeps.get(ctx.signal);
     if (!sweep) sweeps.set(ctx.signal, (sweep = sweepHost(ctx.client, host, ctx.logger).then(() => undefined)));
@@ -85,7 +88,7 @@ export function containerMachineController(host: MachineHost): ControllerDefinit
         throw error;
       });
       watchDependencies(ctx);
-      return new MachineReconcile(key, ctx, host).run();
+      return new MachineReconcile(key, ctx, host, writtenHosts).run();
     },
   });
 }
@@ -99,6 +102,7 @@ function watchDependencies(ctx: ManagerContext): void {
   ctx.watchResource(imagesResource, (image) => machines().filter((m) => imageNameOf(m.spec.image).includes(image.metadata.name!) || m.status?.image?.reference === (image as ImageObject).status?.reference).map(keyOf),
     (old, obj) => (old as ImageObject).status?.phase !== (obj as ImageObject).status?.phase || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp);
   ctx.watchResource(networksResource, (network) => machines().filter((m) => m.status?.network?.name === network.metadata.name || !m.status?.network).map(keyOf));
+  ctx.watchResource(containerMachinesResource, clusterSiblingsOf(ctx), hostsEntryChanged);
   ctx.watchResource(clustersResource, (cluster) => objectsOfCluster(ctx.informer<ContainerMachineObject>(containerMachinesResource), keyOf(cluster)).map(keyOf),
     (old, obj) => old.metadata.generation !== obj.metadata.generation || !isDeepStrictEqual((old as Cluster).status?.initialization, (obj as Cluster).status?.initialization));
 }
@@ -125,8 +129,10 @@ class MachineReconcile {
   private readonly ctx: ManagerContext;
   private readonly host: MachineHost;
   private readonly logger: Logger;
+  private readonly writtenHosts: Map<string, string>;
 
-  constructor(key: string, ctx: ManagerContext, host: MachineHost) {
+  constructor(key: string, ctx: ManagerContext, host: MachineHost, writtenHosts: Map<string, string>) {
+    this.writtenHosts = writtenHosts;
     this.key = key;
     this.ctx = ctx;
     this.host = host;
@@ -236,6 +242,7 @@ class MachineReconcile {
       await this.create(id, image, await attachMachine(attachmentFacts));
     }
     await this.setProviderID(id);
+    await this.updateClusterHosts(id);
 
     if (wantRunning && !running) {
       if (!(await this.start(id, attachmentFacts))) return this.finish(false);
@@ -372,6 +379,15 @@ class MachineReconcile {
     this.event('Normal', 'Created', `Created machine ${id} from ${image.reference} at ${attachment.address}`);
   }
 
+  /** The Cluster's other machines in /etc/hosts (kept for later starts, written now if it runs), when they changed since last written. */
+  private async updateClusterHosts(id: string): Promise<void> {
+    const hosts = clusterHostEntries(this.ctx, this.machine);
+    const text = JSON.stringify(hosts);
+    if (this.writtenHosts.get(id) === text) return;
+    await this.host.runtime.setHosts(id, hosts);
+    this.writtenHosts.set(id, text);
+  }
+
   private async setProviderID(id: string): Promise<void> {
     const providerID = `${CONTAINER_PROVIDER_ID_PREFIX}${id}`;
     if (this.machine.spec.providerID === providerID) return;
@@ -502,6 +518,7 @@ class MachineReconcile {
     const ids = new Set((await this.host.runtime.list()).filter((m) => m.labels[MachineLabel.uid] === this.machine.metadata.uid).map((m) => m.id));
     if (this.status.machineID) ids.add(this.status.machineID);
     for (const id of ids) {
+      this.writtenHosts.delete(id);
       await this.host.runtime.cleanup(id);
       await detachMachine(attachmentName(id, this.host.namePrefix));
     }
