@@ -34,6 +34,28 @@ export interface HostCommandResult {
   stderr: Buffer;
 }
 
+/**
+ * Waits for the output of a command that has exited. A background process the command started may
+ * hold its output open for ever, so the wait ends once no output came for outputDrainMs — but only
+ * after the event loop has read what the pipes hold: on a busy loop the timer can fire before the
+ * output written just before the exit is read, and that output (often the one error message) would
+ * be lost.
+ */
+async function drain(stdout: Readable, stderr: Readable, closed: Promise<unknown>): Promise<void> {
+  for (;;) {
+    let more = false;
+    const onData = () => { more = true; };
+    stdout.on('data', onData);
+    stderr.on('data', onData);
+    const done = await Promise.race([closed.then(() => true), delay(outputDrainMs, false, { ref: false })]);
+    // setImmediate runs after the loop's poll phase, which reads whatever the pipes hold.
+    if (!done) await new Promise((resolve) => setImmediate(resolve));
+    stdout.off('data', onData);
+    stderr.off('data', onData);
+    if (done || !more) return;
+  }
+}
+
 export type CommandErrorFactory = (message: string, cause?: unknown) => Error;
 
 export class HostCommandError extends Error {
@@ -87,9 +109,7 @@ export class HostCommands {
       child.kill('SIGKILL');
       throw error;
     }
-    // A background process the command started may hold its output open for ever: once the
-    // command itself has exited, take what has arrived and stop waiting shortly after.
-    await Promise.race([closed, delay(outputDrainMs, undefined, { ref: false })]);
+    if (!options.consume) await drain(child.stdout!, child.stderr!, closed);
     child.stdout!.destroy();
     child.stderr!.destroy();
     const result: HostCommandResult = { exitCode: code ?? 128, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };

@@ -6,7 +6,7 @@
 // runs in the test's process, or in a child process for tests that SIGKILL it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -82,7 +82,7 @@ export class ContainerTestEnv {
       this.slipway = await startSlipway({ dataDir: this.dataDir, port: 0, logLevel: process.env.SLIPWAY_TEST_LOG ?? 'warn', machines });
       this.client = new Client({ server: this.slipway.url, caCert: this.slipway.caCert, token: this.slipway.adminToken, namespace: this.namespace });
     } else {
-      this.process = await startSlipwayProcess(this.dataDir, { controllers: true, machines });
+      this.process = await startSlipwayProcess(this.dataDir, { controllers: true, machines, exposeGc: true });
       this.client = new Client({ server: this.process.url, caCert: this.process.caCert, token: this.process.token, namespace: this.namespace });
     }
   }
@@ -92,6 +92,18 @@ export class ContainerTestEnv {
     await this.slipway?.stop();
     await this.process?.stop();
     this.slipway = this.process = undefined;
+  }
+
+  /** The pid of the Slipway process (inProcess false). */
+  get pid(): number {
+    assert.ok(this.process, 'Slipway runs in the test process');
+    return this.process.pid;
+  }
+
+  /** Has the Slipway process (inProcess false) collect garbage. */
+  collectGarbage(): void {
+    assert.ok(this.process, 'Slipway runs in the test process');
+    this.process.child.kill('SIGUSR2');
   }
 
   /** SIGKILLs the Slipway process (inProcess false): machines, mounts and namespaces stay as they are. */
@@ -180,15 +192,24 @@ export class ContainerTestEnv {
   }
 }
 
+export interface ContainerEnvOptions {
+  namespace: string;
+  /** This test file's own range of /24s in 10.217.0.0/16 (0–7). */
+  slot: number;
+  /** Slipway in the test's process (default) or in a child process. */
+  inProcess?: boolean;
+}
+
 /**
- * Starts Slipway with container machines, creates the namespace, the Network (slot: this test
- * file's own range of /24s in 10.217.0.0/16) and the Debian Image, and waits for both to be Ready.
+ * Starts Slipway with container machines, creates the namespace, the Network and the Debian Image,
+ * and waits for both to be Ready. `onTearDown` gets the clean-up first, so a failed set-up is
+ * cleaned up too.
  */
-export async function startContainerTestEnv(t: TestContext, options: { namespace: string; slot: number; inProcess?: boolean }): Promise<ContainerTestEnv> {
+export async function openContainerEnv(options: ContainerEnvOptions, onTearDown: (tearDown: () => Promise<void>) => void): Promise<ContainerTestEnv> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-`));
   const keyDir = await mkdtemp(path.join(tmpdir(), `slipway-${options.namespace}-keys-`));
   const env = new ContainerTestEnv(options.namespace, dataDir, testNamePrefix(), await freeTestSubnet(options.slot, 217), keyDir, options.inProcess ?? true);
-  t.after(() => env.tearDown());
+  onTearDown(() => env.tearDown());
   const archive = await debianImageArchive();
   await env.start();
   await env.client.create(namespacesResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } });
@@ -207,7 +228,7 @@ export async function startContainerTestEnv(t: TestContext, options: { namespace
   return env;
 }
 
-/** The console log of a machine, for failure messages. */
-export async function consoleLog(env: ContainerTestEnv, id: string): Promise<string> {
-  return readFile(env.runtime.directory(id).consoleLog, 'utf8').catch(() => '');
+/** openContainerEnv for a test: torn down after it, passed or failed. */
+export function startContainerTestEnv(t: TestContext, options: ContainerEnvOptions): Promise<ContainerTestEnv> {
+  return openContainerEnv(options, (tearDown) => t.after(tearDown));
 }

@@ -95,7 +95,9 @@ const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.nam
 /** Machines waiting for an Image, a Network or a Cluster hear of its changes (found by listing the cache: these change rarely). */
 function watchDependencies(ctx: ManagerContext): void {
   const machines = () => ctx.informer<ContainerMachineObject>(containerMachinesResource).list();
-  ctx.watchResource(imagesResource, (image) => machines().filter((m) => imageNameOf(m.spec.image).includes(image.metadata.name!) || m.status?.image?.reference === (image as ImageObject).status?.reference).map(keyOf));
+  // A pull's progress (written every 250 ms) is the Image's to show; machines hear of its phase.
+  ctx.watchResource(imagesResource, (image) => machines().filter((m) => imageNameOf(m.spec.image).includes(image.metadata.name!) || m.status?.image?.reference === (image as ImageObject).status?.reference).map(keyOf),
+    (old, obj) => (old as ImageObject).status?.phase !== (obj as ImageObject).status?.phase || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp);
   ctx.watchResource(networksResource, (network) => machines().filter((m) => m.status?.network?.name === network.metadata.name || !m.status?.network).map(keyOf));
   ctx.watchResource(clustersResource, (cluster) => objectsOfCluster(ctx.informer<ContainerMachineObject>(containerMachinesResource), keyOf(cluster)).map(keyOf),
     (old, obj) => old.metadata.generation !== obj.metadata.generation || !isDeepStrictEqual((old as Cluster).status?.initialization, (obj as Cluster).status?.initialization));
@@ -200,17 +202,7 @@ class MachineReconcile {
     if (owner?.spec.failureDomain) this.status.failureDomain = owner.spec.failureDomain;
 
     const network = this.network(owner);
-    const image = await this.image();
     const id = await this.machineId();
-    const address = await this.address(network);
-    const attachmentFacts = { machineId: id, bridge: network.spec.bridge, subnet: parseSubnet(network.spec.subnet), address, namePrefix: this.host.namePrefix };
-    this.status.network = { name: network.metadata.name!, bridge: network.spec.bridge, ip: address, prefixLength: attachmentFacts.subnet.prefixLength, gateway: attachmentFacts.subnet.gateway };
-    const hostname = spec.hostname ?? this.machine.metadata.name!;
-    this.status.addresses = [{ type: 'InternalIP', address }, { type: 'Hostname', address: hostname }];
-    this.status.image = { reference: image.reference, digest: image.digest };
-    if (spec.rootfsSize !== undefined) this.status.rootfsSize = spec.rootfsSize;
-
-    const wantRunning = (spec.powerState ?? 'Running') === 'Running';
     let running = (await this.host.runningMachines()).has(id);
     let current: MachineStatus | undefined;
     if (!running) {
@@ -220,14 +212,26 @@ class MachineReconcile {
       });
       running = current?.status === 'running';
     }
+    // Not there, or half-made by a crash (no record): to be made, from its image. A machine that exists
+    // needs its image no more (its layers stay in the store while it lives).
+    const toMake = !running && !current?.spec;
+    const image = toMake ? await this.image() : undefined;
+    if (image) this.status.image = { reference: image.reference, digest: image.digest };
+    const address = await this.address(network);
+    const attachmentFacts = { machineId: id, bridge: network.spec.bridge, subnet: parseSubnet(network.spec.subnet), address, namePrefix: this.host.namePrefix };
+    this.status.network = { name: network.metadata.name!, bridge: network.spec.bridge, ip: address, prefixLength: attachmentFacts.subnet.prefixLength, gateway: attachmentFacts.subnet.gateway };
+    const hostname = spec.hostname ?? this.machine.metadata.name!;
+    this.status.addresses = [{ type: 'InternalIP', address }, { type: 'Hostname', address: hostname }];
+    if (spec.rootfsSize !== undefined) this.status.rootfsSize = spec.rootfsSize;
+
+    const wantRunning = (spec.powerState ?? 'Running') === 'Running';
     // Ports first: a taken one is reported before any machine is made.
     if (wantRunning && (running || !this.staysDown())) await this.forwardPorts(address);
     else {
       await this.host.portForwards.stop(this.ownerKey);
       delete this.status.ports;
     }
-    if (!running && (!current || !current.spec)) {
-      // Not there, or half-made by a crash (no record): made whole from the start.
+    if (image) {
       if (current) await this.host.runtime.cleanup(id);
       await this.create(id, image, await attachMachine(attachmentFacts));
     }
@@ -296,8 +300,7 @@ class MachineReconcile {
       if (image.status?.phase === 'Failed') {
         throw new Waiting(ready?.reason === 'ImageNotFound' ? ContainerMachineReason.ImageNotFound : ContainerMachineReason.WaitingForImage, `Image ${image.metadata.name} failed: ${ready?.message ?? 'unknown error'}`, undefined, true);
       }
-      const progress = image.status?.progress ? ` (${Math.round((100 * image.status.progress.completedBytes) / Math.max(1, image.status.progress.totalBytes))}%)` : '';
-      throw new Waiting(ContainerMachineReason.WaitingForImage, `Waiting for image ${reference}: ${image.status?.phase ?? 'Pending'}${progress}`);
+      throw new Waiting(ContainerMachineReason.WaitingForImage, `Waiting for image ${reference}: ${image.status?.phase ?? 'Pending'} (Image ${image.metadata.name})`);
     }
     const record = await this.host.images.find(reference);
     if (!record) throw new Waiting(ContainerMachineReason.WaitingForImage, `Image ${reference} is Ready but not in this daemon's image store yet`, RETRY_MS);
