@@ -56,11 +56,12 @@ export async function waitForMachine(cluster: Cluster, name: string, goal: Machi
     const failed = (machine.status?.state === 'Failed' && !stale) || (hint !== undefined && goal !== 'stopped');
     if (failed) return new CliError(`machine ${name}: ${ready?.message || ready?.reason || 'failed'}`, (hint ?? FAILURE_HINTS[MachineReason.CreateFailed]).replace('NAME', name));
     const now = ready ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : '';
-    if (ready?.reason === MachineReason.WaitingForImage && !stale) {
-      // The machine's controller brings the image in and reports the pull's percentage in this message.
-      const image = await findImageByReference(cluster, normalizeReference(machine.spec.image));
-      if (image?.status?.phase === 'Failed') return imageFailure(image);
-      progress.update(`machine ${name}: ${now}`, now.replace(/([0-9]+)%/, (_, percent: string) => `${Math.floor(Number(percent) / 25)}/4`));
+    const image = ready?.reason === MachineReason.WaitingForImage && !stale ? await findImageByReference(cluster, normalizeReference(machine.spec.image)) : undefined;
+    if (image) {
+      // The machine's controller brings the image in: its pull's progress is the Image's to show, until it is Ready or failed.
+      if (now !== last) progress.line(`machine ${name}: ${now}`);
+      last = now;
+      return waitForImage(cluster, image.metadata.name!, progress, options).then(() => undefined, (error: unknown) => error instanceof CliError ? error : Promise.reject(error));
     } else if (now && now !== last) {
       progress.line(`machine ${name}: ${now}`);
     }

@@ -20,11 +20,15 @@ const exec = promisify(execFile);
 let env: MachinesCliEnv;
 let registry: RunningRegistry;
 let image: string;
+/** The same image under a second tag, which `create` pulls itself. */
+let second: string;
 
 before(async () => {
   registry = await startRegistry();
   image = `${registry.host}/test/debian:bookworm`;
+  second = `${registry.host}/test/debian:second`;
   await skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${await debianImageArchive()}:${DEBIAN_TEST_IMAGE}`, `docker://${image}`]);
+  await skopeo(['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${image}`, `docker://${second}`]);
   env = await startMachinesCliEnv(0);
 });
 
@@ -133,8 +137,12 @@ test('stop and start keep the machine\'s files; a stopped machine refuses exec i
   assert.match(await env.fails(['start', 'vm1']), /^error: machine vm1 is already running/);
 });
 
-test('create makes a machine without starting it; start runs it; kill stops it at once', async () => {
-  assert.equal(await env.ok(['create', image, '--name', 'vm2', '--ssh']), 'vm2\n');
+test('create pulls a missing image (its progress from the Image), makes the machine without starting it; start runs it; kill stops it at once', async () => {
+  const create = await env.cli(['create', second, '--name', 'vm2', '--ssh']);
+  assert.equal(create.code, 0, create.stderr);
+  assert.equal(create.stdout, 'vm2\n');
+  assert.match(create.stderr, /^machine vm2: WaitingForImage: /m);
+  assert.match(create.stderr, new RegExp(`^(Pending|Pulling) ${second.replace(/[.]/g, '\\.')}`, 'm'));
   assert.match(await env.ok(['ps', '-a']), /^[0-9a-f]{16}\s.*\sStopped\s.*\svm2$/m);
   assert.equal(await env.ok(['start', 'vm2']), 'vm2\n');
   assert.equal(await ssh('vm2', 'hostname'), 'vm2');
@@ -148,6 +156,6 @@ test('rm refuses a running machine unless forced, then leaves nothing behind; rm
   assert.match(await env.fails(['rmi', image]), /^error: image .* is in use by machine\(s\) default\/vm1/);
   assert.equal(await env.ok(['rm', '-f', 'vm1']), 'vm1\n');
   await env.assertNothingLeft();
-  assert.equal(await env.ok(['rmi', image]), `${image}\n`);
+  assert.equal(await env.ok(['rmi', image, second]), `${image}\n${second}\n`);
   assert.deepEqual(await env.list('images'), []);
 });
