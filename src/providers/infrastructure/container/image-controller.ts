@@ -36,8 +36,15 @@ const PROGRESS_INTERVAL_MS = 250;
 const FIRST_RETRY_MS = 10_000;
 const MAX_RETRY_MS = 300_000;
 
+/** The failed attempts at one Image, and when the next may start (a spec change retries at once). */
+interface Failures {
+  attempts: number;
+  generation: number | undefined;
+  retryAt: number;
+}
+
 export function imageController(host: MachineHost): ControllerDefinition {
-  const failures = new Map<string, number>();
+  const failures = new Map<string, Failures>();
   return defineController({
     name: 'image',
     for: imagesResource,
@@ -82,7 +89,7 @@ async function patchStatus(ctx: ManagerContext, image: ImageObject, status: Imag
   await ctx.client.patch(imagesResource, image.metadata.name!, { status: { ...status, ...Object.fromEntries(removed.map((f) => [f, null])) } }, { type: 'merge', subresource: 'status' });
 }
 
-async function reconcileImage(key: string, ctx: ManagerContext, host: MachineHost, failures: Map<string, number>): Promise<ReconcileResult | void> {
+async function reconcileImage(key: string, ctx: ManagerContext, host: MachineHost, failures: Map<string, Failures>): Promise<ReconcileResult | void> {
   let image = ctx.informer<ImageObject>(imagesResource).get(key);
   if (!image) return;
   const generation = image.metadata.generation;
@@ -111,6 +118,9 @@ async function reconcileImage(key: string, ctx: ManagerContext, host: MachineHos
   const stored = reference ? await host.images.find(reference) : undefined;
   if (stored && status.phase === 'Ready' && status.digest === stored.digest) return;
   if (stored) return ready(ctx, image, status, set, stored, false);
+  // The controller hears of its own status writes: a failure's write must not start the next attempt early.
+  const failed = failures.get(image.metadata.uid!);
+  if (failed && failed.generation === generation && Date.now() < failed.retryAt) return { requeueAfter: failed.retryAt - Date.now() };
 
   const { registry, archive, debian } = image.spec.source;
   const phase: ImagePhase = registry ? 'Pulling' : archive ? 'Importing' : 'Building';
@@ -146,19 +156,21 @@ async function reconcileImage(key: string, ctx: ManagerContext, host: MachineHos
       record = await buildImage(host.images, image.spec.reference!, { suite: debian!.suite, ...(debian!.packages ? { packages: debian!.packages } : {}), ...(debian!.mirror ? { mirror: debian!.mirror } : {}) });
     }
     failures.delete(current.metadata.uid!);
-    return ready(ctx, { ...current, status }, status, set, record, true);
+    return ready(ctx, current, status, set, record, true);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
-    const attempts = (failures.get(current.metadata.uid!) ?? 0) + 1;
-    failures.set(current.metadata.uid!, attempts);
+    const previous = failures.get(current.metadata.uid!);
+    const attempts = previous && previous.generation === generation ? previous.attempts + 1 : 1;
+    const retryAfter = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts - 1));
+    failures.set(current.metadata.uid!, { attempts, generation, retryAt: Date.now() + retryAfter });
     const reason = error instanceof ImageError && error.code === 'NotFound' ? ImageReason.ImageNotFound : registry ? ImageReason.PullFailed : archive ? ImageReason.ImportFailed : ImageReason.BuildFailed;
     const message = (error as Error).message;
     status.phase = 'Failed';
     delete status.progress;
     set({ type: ConditionType.Ready, status: 'False', reason, message });
-    await patchStatus(ctx, { ...current, status }, status);
+    await patchStatus(ctx, current, status);
     ctx.recorder.event(current, 'Warning', reason, message);
-    return { requeueAfter: Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts - 1)) };
+    return { requeueAfter: retryAfter };
   }
 }
 

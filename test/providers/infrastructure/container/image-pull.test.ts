@@ -1,10 +1,14 @@
 // Images through the API from a real registry (Debian's docker-registry on loopback): a machine
 // naming an image nobody pulled gets its Image made and pulled (plain HTTP, loopback) and runs from
 // it; the Image reports digest, size and layers; deleting it is refused while a machine uses it and
-// goes through once the machine is gone, or at once when forced.
+// goes through once the machine is gone, or at once when forced. An archive that names its image
+// needs no spec.reference; a failed pull waits out its backoff before the next attempt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -77,4 +81,35 @@ test('a machine pulls its image through an Image object, which cannot be deleted
   await env.client.delete(containerMachinesResource, 'waiting', { namespace: env.namespace });
   await env.waitGone('waiting');
   await env.assertNothingLeft();
+});
+
+test('an archive names its own image; a failed pull is tried again only after its backoff', async (t) => {
+  // A registry that knows no image, counting the manifest requests: one per pull attempt.
+  let manifestRequests = 0;
+  const registry = createServer((request, response) => {
+    if (request.url?.includes('/manifests/')) manifestRequests += 1;
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }));
+  });
+  await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+  t.after(() => registry.close());
+  const env = await startContainerTestEnv(t, { namespace: 'cm-image-sources', slot: SLOT });
+
+  await env.client.create(imagesResource, { apiVersion: 'slipway.dev/v1alpha1', kind: 'Image', metadata: { name: 'unnamed-archive' }, spec: { source: { archive: { path: await debianImageArchive() } } } });
+  const imported = await until('the archive Image to be Ready', async () => {
+    const image = await env.client.get<ImageObject>(imagesResource, 'unnamed-archive');
+    return image.status?.phase === 'Ready' ? image : false;
+  }, 60_000);
+  assert.equal(imported.status?.reference, normalizeReference(env.image), 'the reference the archive gives');
+
+  const missing = `127.0.0.1:${(registry.address() as AddressInfo).port}/nothing/here:1`;
+  await env.client.create(imagesResource, { apiVersion: 'slipway.dev/v1alpha1', kind: 'Image', metadata: { name: 'missing' }, spec: { source: { registry: { reference: missing, plainHttp: true } } } });
+  const failed = await until('the pull to fail', async () => {
+    const image = await env.client.get<ImageObject>(imagesResource, 'missing');
+    return image.status?.phase === 'Failed' ? image : false;
+  });
+  assert.equal(failed.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'ImageNotFound');
+  await delay(4000);
+  assert.equal(manifestRequests, 1, 'no second attempt within the first 10 s backoff');
+  await env.client.delete(imagesResource, 'missing');
+  await env.client.delete(imagesResource, 'unnamed-archive');
 });
