@@ -237,6 +237,8 @@ class MachineReconcile {
       await this.host.portForwards.stop(this.ownerKey);
       delete this.status.ports;
     }
+    // A machine made now is attached now; start() need not attach it again.
+    const attached = image !== undefined;
     if (image) {
       if (current) await this.host.runtime.cleanup(id);
       await this.create(id, image, await attachMachine(attachmentFacts));
@@ -245,7 +247,7 @@ class MachineReconcile {
     await this.updateClusterHosts(id);
 
     if (wantRunning && !running) {
-      if (!(await this.start(id, attachmentFacts))) return this.finish(false);
+      if (!(await this.start(id, attachmentFacts, attached))) return this.finish(false);
       running = true;
     } else if (!wantRunning) {
       await this.stop(id);
@@ -410,7 +412,7 @@ class MachineReconcile {
     return this.died() && (this.machine.spec.restartPolicy ?? 'Never') === 'Never' && this.machine.metadata.annotations?.[START_REQUESTED_ANNOTATION] === undefined;
   }
 
-  private async start(id: string, attachmentFacts: Parameters<typeof attachMachine>[0]): Promise<boolean> {
+  private async start(id: string, attachmentFacts: Parameters<typeof attachMachine>[0], attached: boolean): Promise<boolean> {
     const died = this.died();
     const requested = this.machine.metadata.annotations?.[START_REQUESTED_ANNOTATION] !== undefined;
     if (this.staysDown()) {
@@ -421,7 +423,7 @@ class MachineReconcile {
       return false;
     }
     // After a host reboot the namespace and veth are gone with the machine.
-    await attachMachine(attachmentFacts);
+    if (!attached) await attachMachine(attachmentFacts);
     if (!this.status.startedAt) {
       for (const copy of this.machine.spec.copyFiles ?? []) {
         try {
