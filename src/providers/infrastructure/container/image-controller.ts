@@ -85,7 +85,8 @@ async function registryCredentials(ctx: ManagerContext, image: ImageObject): Pro
 }
 
 async function patchStatus(ctx: ManagerContext, image: ImageObject, status: ImageStatus): Promise<void> {
-  const removed = Object.keys(image.status ?? {}).filter((field) => !(field in status));
+  // Progress is written during a pull, after `image` was read: cleared whenever the new status has none.
+  const removed = [...new Set([...Object.keys(image.status ?? {}), 'progress'])].filter((field) => !(field in status));
   await ctx.client.patch(imagesResource, image.metadata.name!, { status: { ...status, ...Object.fromEntries(removed.map((f) => [f, null])) } }, { type: 'merge', subresource: 'status' });
 }
 
