@@ -135,6 +135,18 @@ test('the event recorder writes Events and aggregates repeats into a count', asy
   assert.equal(events.find((e) => e.reason === 'Fixed')!.count, 1);
 });
 
+test('the event recorder drops new events while too many wait to be written, and records again once they are', async () => {
+  const subject = await client.create(widgetsResource, widget('flooded', ns));
+  const recorder = new EventRecorder(client, { component: 'test-controller', instance: 'test-1', maxQueued: 3 });
+  for (let i = 0; i < 5; i++) recorder.event(subject, 'Normal', 'Step', `step ${i}`);
+  await recorder.flush();
+  recorder.event(subject, 'Normal', 'Step', 'after the burst');
+  await recorder.flush();
+  const messages = (await client.list(eventsResource, { namespace: ns })).items
+    .filter((e) => (e.involvedObject as KubeObject['metadata'])?.name === 'flooded').map((e) => e.message).sort();
+  assert.deepEqual(messages, ['after the burst', 'step 0', 'step 1', 'step 2']);
+});
+
 test('watchResource: a resource chosen during reconcile re-queues the calling controller with mapped keys; calling it again adds nothing', async () => {
   const reconciled: string[] = [];
   const mapCalls: string[] = [];

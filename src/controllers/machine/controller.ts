@@ -151,8 +151,9 @@ async function reconcileMachine(key: string, ctx: ManagerContext): Promise<Recon
   machine = await writeStatus(ctx, machinesResource, machine, status as Record<string, unknown>);
   recordTransitions(ctx, machine, before, status, observation);
 
-  if (finished) {
-    await patchMetadataAndSpec(ctx, machinesResource, machine, { metadata: { finalizers: (machine.metadata.finalizers ?? []).filter((f) => f !== machineFinalizer) } });
+  // Only while the finalizer is there: this process's own removal (seen before the watch reports the deletion) left nothing to do.
+  if (finished && machine.metadata.finalizers?.includes(machineFinalizer)) {
+    await patchMetadataAndSpec(ctx, machinesResource, machine, { metadata: { finalizers: machine.metadata.finalizers.filter((f) => f !== machineFinalizer) } });
   }
   return result;
 }

@@ -33,7 +33,8 @@ test('cloneFromTemplate creates the template\'s kind from spec.template, marked 
   // Real owners: the garbage collector runs, and removes what only absent owners own.
   const ownerObj = await h.client.create(providerResource('TestCluster'), providerObject('TestCluster', 'clone-owner', ns));
   const owner = { apiVersion: ownerObj.apiVersion, kind: 'TestCluster', name: 'clone-owner', uid: ownerObj.metadata.uid!, controller: true };
-  const clone = await cloneFromTemplate(ctx, { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', owner, labels: { extra: 'yes' } });
+  const { ref: clone, created } = await cloneFromTemplate(ctx, { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', owner, labels: { extra: 'yes' } });
+  assert.equal(created, true);
   assert.equal(clone.kind, 'TestMachine');
   assert.match(clone.name, /^tmpl-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   const obj = await h.client.get(providerResource('TestMachine'), clone.name, ns);
@@ -45,8 +46,8 @@ test('cloneFromTemplate creates the template\'s kind from spec.template, marked 
   assert.deepEqual(obj.metadata.ownerReferences, [owner]);
 
   const named = { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', name: 'fixed-name' };
-  await cloneFromTemplate(ctx, named);
-  assert.deepEqual(await cloneFromTemplate(ctx, named), { apiGroup: providerGroup, kind: 'TestMachine', name: 'fixed-name' }, 'a retry finds its own clone');
+  assert.equal((await cloneFromTemplate(ctx, named)).created, true);
+  assert.deepEqual(await cloneFromTemplate(ctx, named), { ref: { apiGroup: providerGroup, kind: 'TestMachine', name: 'fixed-name' }, created: false }, 'a retry finds its own clone, and says it did not create it');
   await h.client.create(providerResource('TestMachine'), providerObject('TestMachine', 'squatter', ns));
   await assert.rejects(cloneFromTemplate(ctx, { ...named, name: 'squatter' }), /already exists and was not cloned from/);
   await assert.rejects(cloneFromTemplate(ctx, { ...named, templateRef: ref('TestMachineTemplate', 'missing') }), /template TestMachineTemplate contract\/missing does not exist/);

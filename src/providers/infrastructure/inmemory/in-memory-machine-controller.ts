@@ -22,11 +22,17 @@ export function inMemoryMachineController(): ControllerDefinition {
   return defineController({
     name: 'inmemorymachine',
     for: inMemoryMachinesResource,
-    watches: [{ resource: machinesResource, mapFn: inMemoryMachineOf }],
+    // Of the Machine, only its bootstrap data and failure domain go into the simulation, not its frequent other writes.
+    watches: [{ resource: machinesResource, mapFn: inMemoryMachineOf, updateMatters: simulationInputChanged }],
     // Each reconcile is at most two writes and never waits: many at once keep a scale-up of 1,000 machines short.
     concurrency: 16,
     reconcile: reconcileInMemoryMachine,
   });
+}
+
+function simulationInputChanged(old: KubeObject, obj: KubeObject): boolean {
+  const inputs = (machine: KubeObject) => [(machine as Machine).spec?.bootstrap, (machine as Machine).spec?.failureDomain];
+  return !isDeepStrictEqual(inputs(old), inputs(obj));
 }
 
 /** A Machine maps to the InMemoryMachine its infrastructureRef names. */
@@ -58,8 +64,14 @@ async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promi
     return;
   }
 
-  const outcome = simulateMachine(machine, owningMachine(ctx, machine), Date.now());
-  outcome.status.conditions = setCondition(outcome.status.conditions ?? [], paused, generation) as Condition[];
+  const owner = owningMachine(ctx, machine);
+  const now = Date.now();
+  const simulate = (current: InMemoryMachine & KubeObject) => {
+    const outcome = simulateMachine(current, owner, now);
+    outcome.status.conditions = setCondition(outcome.status.conditions ?? [], paused, current.metadata.generation) as Condition[];
+    return outcome;
+  };
+  let outcome = simulate(machine);
 
   // The finalizer from the start; spec.providerID (the contract's) once the machine exists.
   const providerID = outcome.status.initialization?.provisioned ? providerIDFor(machine) : machine.spec.providerID;
@@ -69,6 +81,8 @@ async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promi
       metadata: withFinalizer(machine, inMemoryMachineFinalizer),
       spec: { ...machine.spec, ...(providerID ? { providerID } : {}) },
     });
+    // The new spec.providerID is a new generation: the status written next describes it (not the one before, which would need a second write).
+    outcome = simulate(machine);
   }
   if (statusChanged(machine.status, outcome.status)) {
     // A merge patch, not conditional on the version read: this controller alone writes the status, while
