@@ -47,7 +47,9 @@ export function machineController(options: { concurrency?: number } = {}): Contr
   return defineController({
     name: 'machine',
     for: machinesResource,
-    concurrency: options.concurrency ?? 8,
+    // A reconcile mostly waits for the API server: with many in flight the store commits their writes together
+    // (one disk sync for dozens), which is what bringing up or replacing thousands of Machines is bound by.
+    concurrency: options.concurrency ?? 32,
     reconcile: reconcileMachine,
   });
 }

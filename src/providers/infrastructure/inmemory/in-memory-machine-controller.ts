@@ -24,8 +24,9 @@ export function inMemoryMachineController(): ControllerDefinition {
     for: inMemoryMachinesResource,
     // Of the Machine, only its bootstrap data and failure domain go into the simulation, not its frequent other writes.
     watches: [{ resource: machinesResource, mapFn: inMemoryMachineOf, updateMatters: simulationInputChanged }],
-    // Each reconcile is at most two writes and never waits: many at once keep a scale-up of 1,000 machines short.
-    concurrency: 16,
+    // Each reconcile is at most two writes and never waits for the simulation: many at once keep a scale-up of
+    // thousands of machines short, and let the store commit their writes together.
+    concurrency: 32,
     reconcile: reconcileInMemoryMachine,
   });
 }
