@@ -1,6 +1,8 @@
 // How the API server knows a kind: one ResourceType per served group/version/kind, built either
 // from the built-in definitions in api/builtin or from a CustomResourceDefinition.
 
+import type { KubeObject, StatusCause } from './meta.ts';
+
 /** An OpenAPI v3 structural schema, with Kubernetes' x-kubernetes-* extensions. */
 export interface Schema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -56,6 +58,12 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
+/**
+ * Checks beyond the schema for a custom kind, run on every write; each problem is a StatusCause of the
+ * 422 the write gets. Slipway's own kinds use it where Cluster API providers use validating webhooks.
+ */
+export type CustomResourceValidator = (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
+
 export interface ResourceType {
   group: string;
   version: string;
@@ -74,4 +82,6 @@ export interface ResourceType {
   builtin: boolean;
   /** The version objects are stored in, when a kind is served in several versions. */
   storageVersion: string;
+  /** Extra validation of a custom kind, registered with the API server for its group and kind. */
+  validate?: CustomResourceValidator;
 }

@@ -2,7 +2,7 @@
 // of every CustomResourceDefinition. CRD writes update it synchronously (a new kind is usable as
 // soon as its CRD is created); listeners (discovery and OpenAPI caches) are told of each change.
 import type { KubeObject } from '../api/meta.ts';
-import type { ResourceType } from '../api/resource.ts';
+import type { CustomResourceValidator, ResourceType } from '../api/resource.ts';
 import { resourceTypesFromCRD } from '../api/builtin/custom-resource-definition.ts';
 
 export interface GroupVersions {
@@ -28,6 +28,7 @@ export function compareVersions(a: string, b: string): number {
 
 export class ResourceRegistry {
   private readonly builtins: ResourceType[];
+  private readonly validators: ReadonlyMap<string, CustomResourceValidator>;
   private readonly crdTypes = new Map<string, ResourceType[]>();
   private byPath = new Map<string, ResourceType>();
   private groupVersionList: GroupVersions[] = [];
@@ -35,8 +36,10 @@ export class ResourceRegistry {
   /** Bumped on every change; caches compare it. */
   generation = 0;
 
-  constructor(builtins: ResourceType[]) {
+  /** `validators`: extra validation of custom kinds, by "group/Kind", attached to their types whenever a CRD serves them. */
+  constructor(builtins: ResourceType[], validators: ReadonlyMap<string, CustomResourceValidator> = new Map()) {
     this.builtins = builtins;
+    this.validators = validators;
     this.rebuild();
   }
 
@@ -64,7 +67,10 @@ export class ResourceRegistry {
   /** The types a CRD defines, replacing what it defined before. */
   setCRD(crd: KubeObject): void {
     const name = crd.metadata.name!;
-    const types = resourceTypesFromCRD(crd);
+    const types = resourceTypesFromCRD(crd).map((type) => {
+      const validate = this.validators.get(`${type.group}/${type.kind}`);
+      return validate ? { ...type, validate } : type;
+    });
     const previous = this.crdTypes.get(name);
     if (previous && JSON.stringify(previous) === JSON.stringify(types)) return;
     this.crdTypes.set(name, types);

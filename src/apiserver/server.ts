@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeObject } from '../api/meta.ts';
-import type { ResourceType } from '../api/resource.ts';
+import type { CustomResourceValidator, ResourceType } from '../api/resource.ts';
 import { builtinResourceTypes } from '../api/builtin/index.ts';
 import type { Store } from '../storage/store.ts';
 import type { ApiContext } from './api-context.ts';
@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Metrics of other components in this process, served on /metrics too. */
   metricsRegistries?: Registry[];
+  /** Extra validation of custom kinds, by "group/Kind" (Slipway's providers register theirs). */
+  validators?: ReadonlyMap<string, CustomResourceValidator>;
 }
 
 export interface RunningApiServer {
@@ -105,7 +107,7 @@ function formatHost(host: string): string {
 
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const { store, logger } = options;
-  const registry = new ResourceRegistry(builtinResourceTypes);
+  const registry = new ResourceRegistry(builtinResourceTypes, options.validators);
   const hub = await WatchHub.start(store, logger);
   await loadCustomResources(store, hub, registry, logger);
   const namespaces = new NamespaceLookup(store, typeOf(registry, '', 'namespaces'));

@@ -113,28 +113,54 @@ export class Cluster {
   }
 
   /**
+   * Reads the object, then follows its changes, until `decide` returns something for what it sees
+   * (undefined when the object is gone), which is returned; undefined once the signal fires.
+   */
+  async observe<T extends KubeObject, R>(resource: ResourceRef, namespace: string | undefined, name: string, decide: (object: T | undefined) => R | undefined | Promise<R | undefined>, signal: AbortSignal): Promise<R | undefined> {
+    while (!signal.aborted) {
+      let current: T | undefined;
+      try {
+        current = await this.client.get<T>(resource, name, namespace);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      const now = await decide(current);
+      if (now !== undefined) return now;
+      if (!current) {
+        await sleep(DISCOVERY_POLL_MS, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      const events = this.client.watch<T>(resource, { namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, signal });
+      for await (const event of events) {
+        if (event.type === 'ERROR') break; // e.g. history compacted: read it again
+        if (event.type === 'BOOKMARK') continue;
+        const result = await decide(event.type === 'DELETED' ? undefined : event.object);
+        if (result !== undefined) return result;
+      }
+    }
+    return undefined;
+  }
+
+  /** Deletes the object (if it is still there) and waits until it is gone; resolves to the finalizers holding it if the signal fires first. */
+  async deleteAndWait(resource: ResourceRef, namespace: string | undefined, name: string, signal: AbortSignal, preconditions?: { uid?: string }): Promise<string[] | undefined> {
+    await this.client.delete(resource, name, { namespace, ...(preconditions ? { preconditions } : {}) }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    return this.waitForDeletion(resource, namespace, name, signal);
+  }
+
+  /**
    * Watches the object until it is gone (resolving to undefined) or the signal fires (resolving to
    * the finalizers still holding it).
    */
   async waitForDeletion(resource: ResourceRef, namespace: string | undefined, name: string, signal: AbortSignal): Promise<string[] | undefined> {
     let finalizers: string[] = [];
-    while (!signal.aborted) {
-      let current: KubeObject;
-      try {
-        current = await this.client.get(resource, name, namespace);
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-      finalizers = current.metadata.finalizers ?? [];
-      const events = this.client.watch(resource, { namespace: namespace ?? current.metadata.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, signal });
-      for await (const event of events) {
-        if (event.type === 'DELETED') return undefined;
-        if (event.type === 'ERROR') break; // e.g. history compacted: look again
-        if (event.type === 'MODIFIED') finalizers = event.object.metadata.finalizers ?? [];
-      }
-    }
-    return finalizers;
+    const gone = await this.observe(resource, namespace, name, (object) => {
+      if (!object) return true;
+      finalizers = object.metadata.finalizers ?? [];
+      return undefined;
+    }, signal);
+    return gone ? undefined : finalizers;
   }
 }
 

@@ -14,6 +14,9 @@ import { machineSetController } from '../controllers/machine-set/controller.ts';
 import { machineDeploymentController } from '../controllers/machine-deployment/controller.ts';
 import { machineHealthCheckController } from '../controllers/machine-health-check/controller.ts';
 import { inMemoryProviderControllers } from '../providers/infrastructure/inmemory/index.ts';
+import { etcdBootstrapProviderControllers } from '../providers/bootstrap/etcd/index.ts';
+import { etcdControlPlaneProviderControllers } from '../providers/controlplane/etcd/index.ts';
+import { containerProviderControllers, type MachineHost } from '../providers/infrastructure/container/index.ts';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -28,6 +31,8 @@ export interface ControllerManagerOptions {
   identity?: string;
   /** Where the controllers' metrics go (default: the manager's own registry). */
   registry?: Registry;
+  /** The host's runtime, image store and port forwards: with it, the container provider's controllers run. */
+  machineHost?: MachineHost;
 }
 
 export interface RunningControllerManager {
@@ -54,6 +59,9 @@ export async function startControllerManager(options: ControllerManagerOptions):
     machineHealthCheckController(),
     // Providers.
     ...inMemoryProviderControllers(),
+    ...etcdBootstrapProviderControllers(),
+    ...etcdControlPlaneProviderControllers(),
+    ...(options.machineHost ? containerProviderControllers(options.machineHost) : []),
   ];
   for (const controller of controllers) manager.add(controller);
   options.onProgress?.(`starting the controller manager (${controllers.map((c) => c.name).join(', ')})`);

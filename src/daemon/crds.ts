@@ -1,16 +1,20 @@
-// The CustomResourceDefinitions Slipway serves out of the box: Cluster API's core kinds and the
-// in-memory infrastructure provider. `slipway up` installs them before its controllers start, by
+// The CustomResourceDefinitions Slipway serves out of the box: Cluster API's core kinds, those of
+// Slipway's providers (in-memory and container infrastructure, etcd bootstrap and control plane) and
+// Slipway's own slipway.dev kinds. `slipway up` installs them before its controllers start, by
 // server-side apply so a restart (or a newer Slipway) converges the stored CRDs without conflicts,
 // and waits until the API server reports each one Established, as clusterctl init does.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Condition, KubeObject } from '../api/meta.ts';
 import { clusterApiCRDs } from '../api/cluster.x-k8s.io/index.ts';
-import { inMemoryProviderCRDs } from '../api/infrastructure.cluster.x-k8s.io/index.ts';
+import { containerProviderCRDs, inMemoryProviderCRDs } from '../api/infrastructure.cluster.x-k8s.io/index.ts';
+import { etcdBootstrapProviderCRDs } from '../api/bootstrap.cluster.x-k8s.io/index.ts';
+import { etcdControlPlaneProviderCRDs } from '../api/controlplane.cluster.x-k8s.io/index.ts';
+import { slipwayCRDs } from '../api/slipway.dev/index.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { customResourceDefinitionsResource } from '../client/resources.ts';
 
 /** Every CRD Slipway installs, in installation order. */
-export const builtinCRDs: readonly KubeObject[] = [...clusterApiCRDs, ...inMemoryProviderCRDs];
+export const builtinCRDs: readonly KubeObject[] = [...clusterApiCRDs, ...inMemoryProviderCRDs, ...containerProviderCRDs, ...etcdBootstrapProviderCRDs, ...etcdControlPlaneProviderCRDs, ...slipwayCRDs];
 
 const CRD_FIELD_MANAGER = 'slipway';
 const ESTABLISHED_POLL_MS = 100;

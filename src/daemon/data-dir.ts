@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { buildKubeconfig, writeKubeconfig as writeKubeconfigFile } from '../client/kubeconfig.ts';
-import { createCertificateAuthority, issueCertificate, needsRenewal, type KeyPair } from '../pki/certificates.ts';
+import { createCertificateAuthority, issueCertificate, type KeyPair } from '../pki/certificates.ts';
+import { needsRenewal } from '../pki/renewal.ts';
 
 export interface Identity {
   username: string;

@@ -4,6 +4,8 @@ import Type from 'typebox';
 import { parseAllDocuments } from 'yaml';
 import { clusterApiCRDs } from '../../src/api/cluster.x-k8s.io/index.ts';
 import { inMemoryProviderCRDs } from '../../src/api/infrastructure.cluster.x-k8s.io/index.ts';
+import { etcdBootstrapProviderCRDs } from '../../src/api/bootstrap.cluster.x-k8s.io/index.ts';
+import { etcdControlPlaneProviderCRDs } from '../../src/api/controlplane.cluster.x-k8s.io/index.ts';
 import type { MachineDeployment } from '../../src/api/cluster.x-k8s.io/v1beta2/machine-deployment.ts';
 import { machineDeploymentTypeMeta } from '../../src/api/cluster.x-k8s.io/v1beta2/machine-deployment.ts';
 import type { InMemoryMachine } from '../../src/api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-machine.ts';
@@ -15,7 +17,7 @@ import { pruneUnknownFields } from '../../src/apiserver/schema/prune.ts';
 import type { KubeObject, StatusCause } from '../../src/api/meta.ts';
 import type { ResourceType, Schema } from '../../src/api/resource.ts';
 
-const allCRDs = [...clusterApiCRDs, ...inMemoryProviderCRDs];
+const allCRDs = [...clusterApiCRDs, ...inMemoryProviderCRDs, ...etcdBootstrapProviderCRDs, ...etcdControlPlaneProviderCRDs];
 const types: ResourceType[] = allCRDs.flatMap(resourceTypesFromCRD);
 const typeOf = (kind: string): ResourceType => {
   const found = types.find((t) => t.kind === kind);
@@ -58,6 +60,7 @@ test('every CRD is accepted by the API server and its schema is structural', () 
   assert.deepEqual(allCRDs.map((c) => c.metadata.name), [
     'clusters.cluster.x-k8s.io', 'machines.cluster.x-k8s.io', 'machinesets.cluster.x-k8s.io', 'machinedeployments.cluster.x-k8s.io', 'machinehealthchecks.cluster.x-k8s.io',
     'inmemoryclusters.infrastructure.cluster.x-k8s.io', 'inmemorymachines.infrastructure.cluster.x-k8s.io', 'inmemorymachinetemplates.infrastructure.cluster.x-k8s.io',
+    'etcdconfigs.bootstrap.cluster.x-k8s.io', 'etcdconfigtemplates.bootstrap.cluster.x-k8s.io', 'etcdclusters.controlplane.cluster.x-k8s.io',
   ]);
   for (const crd of allCRDs) {
     assert.deepEqual(validateCRD(crd), [], crd.metadata.name!);
@@ -95,8 +98,8 @@ test('core CRDs: v1beta2 stored, names, subresources and printer columns as Clus
   assert.deepEqual(machine.printerColumns.find((c) => c.name === 'Ready'), { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Machine pass all readiness checks' });
 });
 
-test('in-memory provider CRDs carry the contract label Cluster API uses to pick their version', () => {
-  for (const crd of inMemoryProviderCRDs) {
+test('provider CRDs carry the contract label Cluster API uses to pick their version', () => {
+  for (const crd of [...inMemoryProviderCRDs, ...etcdBootstrapProviderCRDs, ...etcdControlPlaneProviderCRDs]) {
     assert.equal(crd.metadata.labels?.['cluster.x-k8s.io/v1beta2'], 'v1alpha1', crd.metadata.name);
     assert.deepEqual(crdSpec(crd).versions.map((v) => [v.name, v.storage]), [['v1alpha1', true]]);
   }

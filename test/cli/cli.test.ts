@@ -8,29 +8,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { startTestServer } from '../support/server.ts';
+import { runSlipway, SLIPWAY_MAIN as MAIN, type CliResult } from '../support/slipway-cli.ts';
+import { freeTestSubnet, testNamePrefix } from '../machines/support/network.ts';
+import { removeBridge } from '../../src/machines/network/bridge.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 const ns = 'cli-e2e';
 let dir: string;
 let kubeconfig: string;
 let stopServer: (() => Promise<void>) | undefined;
 
-interface Result { code: number | null; stdout: string; stderr: string }
+type Result = CliResult;
 
 function run(args: string[], options: { stdin?: string; env?: Record<string, string>; kubeconfig?: string | null; timeoutMs?: number } = {}): Promise<Result> {
   const config = options.kubeconfig === undefined ? kubeconfig : options.kubeconfig;
-  const child = spawn(process.execPath, [MAIN, ...(config ? ['--kubeconfig', config] : []), ...args], {
-    cwd: dir,
-    env: { ...process.env, KUBECONFIG: '', NO_COLOR: '1', HOME: dir, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  child.stdin.end(options.stdin ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  return new Promise((resolve) => child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); }));
+  return runSlipway([...(config ? ['--kubeconfig', config] : []), ...args], { cwd: dir, env: { HOME: dir, ...options.env }, stdin: options.stdin, timeoutMs: options.timeoutMs });
 }
 
 async function ok(args: string[], options?: Parameters<typeof run>[1]): Promise<string> {
@@ -356,7 +347,10 @@ test('bad input gets one line on stderr and a non-zero exit', async () => {
 
 test('up starts Slipway, serves until SIGTERM, then stops cleanly', async () => {
   const dataDir = path.join(dir, 'up-data');
-  const child = spawn(process.execPath, [MAIN, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  // The default machine Network in this test's own subnet and bridge (the real default is 10.99.0.0/16 on slipway0).
+  const subnet = await freeTestSubnet(3, 218);
+  const bridge = `slwt-d${testNamePrefix()}`;
+  const child = spawn(process.execPath, [MAIN, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--machine-subnet', subnet.cidr, '--machine-bridge', bridge], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
   try {
     let stdout = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
@@ -368,10 +362,13 @@ test('up starts Slipway, serves until SIGTERM, then stops cleanly', async () => 
     assert.equal(up[2], path.join(dataDir, 'kubeconfig'));
     assert.equal(await ok(['kubeconfig', '--data-dir', dataDir], { kubeconfig: null }), `${up[2]}\n`);
     assert.match(await ok(['get', 'namespaces', '-o', 'name'], { kubeconfig: up[2] }), /^namespace\/default$/m);
+    const network = JSON.parse(await ok(['get', 'networks', 'default', '-o', 'json'], { kubeconfig: up[2] }));
+    assert.deepEqual(network.spec, { bridge, subnet: subnet.cidr });
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(stdout, /SIGTERM received, stopping Slipway\nSlipway stopped\n$/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+    await removeBridge(bridge);
   }
 });

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Condition, KubeObject } from '../../src/api/meta.ts';
 import { clusterApiCRDs } from '../../src/api/cluster.x-k8s.io/index.ts';
-import { inMemoryProviderCRDs } from '../../src/api/infrastructure.cluster.x-k8s.io/index.ts';
+import { containerProviderCRDs, inMemoryProviderCRDs } from '../../src/api/infrastructure.cluster.x-k8s.io/index.ts';
+import { slipwayCRDs } from '../../src/api/slipway.dev/index.ts';
+import { etcdBootstrapProviderCRDs } from '../../src/api/bootstrap.cluster.x-k8s.io/index.ts';
+import { etcdControlPlaneProviderCRDs } from '../../src/api/controlplane.cluster.x-k8s.io/index.ts';
 import { builtinCRDs, installCRDs } from '../../src/daemon/crds.ts';
 import { clusterTemplateValues, fillTemplate, findTemplate, shippedTemplates, templateVariables } from '../../src/cli/commands/generate.ts';
 import { clusterTreeRows, renderClusterTree, type ClusterObjects } from '../../src/cli/printers/cluster-tree.ts';
@@ -18,8 +21,8 @@ import type { RestClient, ResourceRef } from '../../src/client/rest-client.ts';
 import { customResourceDefinitionsResource } from '../../src/client/resources.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { clientFor } from '../client/helpers.ts';
+import { runSlipway, SLIPWAY_MAIN as MAIN, type CliResult } from '../support/slipway-cli.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 let server: TestServer;
 let client: RestClient;
 let dir: string;
@@ -37,20 +40,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function slipway(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, KUBECONFIG: '', NO_COLOR: '1', HOME: dir, ...options.env };
+function slipway(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
   // Template variables come only from the test, never from the environment it runs in.
-  for (const name of ['KUBERNETES_VERSION', 'WORKER_MACHINE_COUNT', 'NAMESPACE']) if (options.env?.[name] === undefined) delete env[name];
-  const child = spawn(process.execPath, [MAIN, '--kubeconfig', server.kubeconfigPath, ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  child.stdin.end(options.stdin ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); }));
+  const unset = Object.fromEntries(['KUBERNETES_VERSION', 'WORKER_MACHINE_COUNT', 'NAMESPACE'].map((name) => [name, undefined]));
+  return runSlipway(['--kubeconfig', server.kubeconfigPath, ...args], { cwd: dir, env: { ...unset, HOME: dir, ...options.env }, stdin: options.stdin });
 }
 
 async function ok(args: string[], options?: Parameters<typeof slipway>[1]): Promise<string> {
@@ -173,7 +166,7 @@ test('generate cluster: a missing variable, a bad flavor and --from-file', async
 
 test('slipway crds prints every built-in CRD as one YAML document each', async () => {
   const docs = documents(await ok(['crds']));
-  assert.equal(docs.length, clusterApiCRDs.length + inMemoryProviderCRDs.length);
+  assert.equal(docs.length, clusterApiCRDs.length + inMemoryProviderCRDs.length + containerProviderCRDs.length + etcdBootstrapProviderCRDs.length + etcdControlPlaneProviderCRDs.length + slipwayCRDs.length);
   for (const doc of docs) {
     assert.equal(doc.apiVersion, 'apiextensions.k8s.io/v1');
     assert.equal(doc.kind, 'CustomResourceDefinition');

@@ -20,7 +20,7 @@ const run = promisify(execFile);
 let dir: string;
 let slipway: RunningSlipway | undefined;
 
-const start = () => startSlipway({ dataDir: path.join(dir, 'data'), port: 0, logger: pino({ level: process.env.SLIPWAY_TEST_LOG ?? 'silent' }) });
+const start = () => startSlipway({ dataDir: path.join(dir, 'data'), port: 0, machines: false, logger: pino({ level: process.env.SLIPWAY_TEST_LOG ?? 'silent' }) });
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'slipway-capi-manifest-'));

@@ -78,10 +78,21 @@ test('2 of 10 machines fail: both are replaced', async () => {
 test('6 of 10 fail with unhealthyLessThanOrEqualTo 40%: none replaced, and the condition says why', async () => {
   await applyCluster('six-fail', 10, { unhealthyLessThanOrEqualTo: '40%' });
   const ms = await healthy('six-fail', 10);
-  await breakNodes(ms.slice(0, 6));
-  const mhc = await until('RemediationAllowed=False', async () => {
+  // Six nodes cannot fail in one write: while the health check runs, it could see the first few
+  // alone (within 40%) and rightly remediate them. Paused, it looks only once all six have failed.
+  const pause = (paused: string | null) => client.patch(capi('machinehealthchecks'), 'six-fail', { metadata: { annotations: { 'cluster.x-k8s.io/paused': paused } } }, { type: 'merge', namespace: ns });
+  await pause('');
+  await until('the health check reports itself paused', async () => condition(await client.get(capi('machinehealthchecks'), 'six-fail', ns), 'Paused')?.status === 'True');
+  const victims = ms.slice(0, 6);
+  await breakNodes(victims);
+  await until('six nodes report Ready=False', async () => {
+    const nodes = await Promise.all(victims.map((m) => client.get(inMemoryMachines, (m.spec as any).infrastructureRef.name, ns)));
+    return nodes.every((obj) => ((obj.status as any)?.node?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'False'));
+  });
+  await pause(null);
+  const mhc = await until('RemediationAllowed=False with the six seen unhealthy', async () => {
     const obj = await client.get(capi('machinehealthchecks'), 'six-fail', ns);
-    return condition(obj, 'RemediationAllowed')?.status === 'False' ? obj : false;
+    return condition(obj, 'RemediationAllowed')?.status === 'False' && (obj.status as any)?.currentHealthy === 4 ? obj : false;
   });
   assert.match(condition(mhc, 'RemediationAllowed').message, /40%|unhealthy/i);
   assert.equal((mhc.status as any).currentHealthy, 4);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { createCertificateAuthority, issueCertificate, needsRenewal } from '../../src/pki/certificates.ts';
+import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.ts';
+import { needsRenewal } from '../../src/pki/renewal.ts';
 
 test('a CA issues a server certificate that a TLS client verifies by name and IP', async () => {
   const ca = await createCertificateAuthority('slipway-test-ca');

@@ -1,5 +1,5 @@
-// A Debian bookworm root filesystem (debootstrap, minbase, with dropbear) for tests that run real
-// machines. Built once and cached under the repo's .tools/cache/, keyed by the recipe; test files
+// A Debian bookworm root filesystem (debootstrap, minbase, with dropbear, and optionally more
+// packages: etcd-server for etcd members) for tests that run real machines. Built once and cached under the repo's .tools/cache/, keyed by the recipe; test files
 // running in parallel wait for one build rather than racing. Tests use it read-only (as an
 // overlay lower directory).
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-const RECIPE = { suite: 'bookworm', variant: 'minbase', include: ['dropbear-bin'], revision: 1 };
+const BASE_RECIPE = { suite: 'bookworm', variant: 'minbase', include: ['dropbear-bin'], revision: 1 };
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const cacheDir = path.join(repoRoot, '.tools', 'cache', 'debian-rootfs');
 const BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -45,8 +45,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The cached rootfs directory, building it first if needed (about a minute, once). */
-export async function debianRootfs(): Promise<string> {
+/** The cached rootfs directory with `packages` beyond the base ones, building it first if needed (about a minute, once per set). */
+export async function debianRootfs(packages: string[] = []): Promise<string> {
+  const RECIPE = packages.length === 0 ? BASE_RECIPE : { ...BASE_RECIPE, include: [...BASE_RECIPE.include, ...packages] };
   const key = createHash('sha256').update(JSON.stringify(RECIPE)).digest('hex').slice(0, 16);
   const finalDir = path.join(cacheDir, key);
   const rootfs = path.join(finalDir, 'rootfs');

@@ -1,4 +1,5 @@
-// The strategy of each built-in kind that needs one; custom resources use the generic path only.
+// The strategy of each built-in kind that needs one; custom resources use the generic path, plus
+// the extra validation registered for their kind (ResourceType.validate).
 import type { ResourceType } from '../../api/resource.ts';
 import { configMapStrategy } from './config-map.ts';
 import { customResourceDefinitionStrategy } from './custom-resource-definition.ts';
@@ -14,7 +15,12 @@ const strategies: Record<string, KindStrategy> = {
 };
 
 const none: KindStrategy = {};
+const customStrategies = new WeakMap<NonNullable<ResourceType['validate']>, KindStrategy>();
 
 export function strategyFor(type: ResourceType): KindStrategy {
-  return type.builtin ? strategies[`${type.group}/${type.kind}`] ?? none : none;
+  if (type.builtin) return strategies[`${type.group}/${type.kind}`] ?? none;
+  if (!type.validate) return none;
+  let strategy = customStrategies.get(type.validate);
+  if (!strategy) customStrategies.set(type.validate, (strategy = { validate: type.validate }));
+  return strategy;
 }

@@ -4,7 +4,9 @@
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
 import { connect } from '../connection.ts';
+import type { ImageObject } from '../object-lookup.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import { containerMachines, images as imagesResource } from '../machine-resources.ts';
 
 interface CompletionOptions extends GlobalOptions {
   shell: 'bash' | 'zsh';
@@ -13,6 +15,9 @@ interface CompletionOptions extends GlobalOptions {
 const SHELLS = ['bash', 'zsh'] as const;
 /** Commands whose first positional is a kind and the next ones names of that kind. */
 const RESOURCE_COMMANDS = new Set(['get', 'describe', 'delete']);
+/** Commands whose positionals are machines (names complete; IDs work too), and those whose first one is. */
+const MACHINES_COMMANDS = new Set(['start', 'stop', 'kill', 'rm']);
+const MACHINE_COMMANDS = new Set(['logs', 'ssh', 'exec', 'inspect']);
 const SERVER_TIMEOUT_MS = 2000;
 
 export const completionCommand: CommandModule<GlobalOptions, CompletionOptions> = {
@@ -32,9 +37,20 @@ export const completionCommand: CommandModule<GlobalOptions, CompletionOptions> 
   },
 };
 
-/** What the server can add at this position: kinds after get/describe/delete, then names. */
+/** What the server can add at this position: kinds after get/describe/delete, then names; machine names; image references. */
 async function serverWords(words: string[], argv: GlobalOptions): Promise<string[]> {
   const [command, kind, ...names] = words.slice(0, -1);
+  const typed = words.slice(1, -1);
+  if (MACHINES_COMMANDS.has(command) || (MACHINE_COMMANDS.has(command) && typed.length === 0)) {
+    const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
+    const machines = await cluster.client.listAll(containerMachines, { namespace: cluster.namespace });
+    return machines.items.map((m) => m.metadata.name!).filter((name) => !typed.includes(name));
+  }
+  if (command === 'rmi') {
+    const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
+    const images = await cluster.client.listAll<ImageObject>(imagesResource);
+    return images.items.map((i) => i.status?.reference).filter((r): r is string => r !== undefined && !typed.includes(r));
+  }
   if (!RESOURCE_COMMANDS.has(command)) return [];
   const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
   if (kind === undefined) return cluster.kindNames();

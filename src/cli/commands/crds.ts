@@ -3,7 +3,6 @@
 import type { CommandModule } from 'yargs';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../api/meta.ts';
-import { builtinCRDs } from '../../daemon/crds.ts';
 import type { GlobalOptions } from '../global-options.ts';
 
 /** One document per CRD, separated by `---`; long strings are never folded. */
@@ -11,10 +10,12 @@ const crdsYaml = (crds: readonly KubeObject[]): string => crds.map((crd) => stri
 
 export const crdsCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'crds',
-  describe: 'Print the CustomResourceDefinitions of Cluster API and the in-memory provider as YAML',
+  describe: 'Print the CustomResourceDefinitions of Cluster API, Slipway\'s providers and slipway.dev as YAML',
   builder: (yargs) => yargs
     .example('$0 crds | kubectl apply --server-side -f -', 'Serve Slipway\'s kinds from another Kubernetes API server'),
-  handler: () => {
+  handler: async () => {
+    // Loaded here: the CRDs come from every kind's schema, which the other commands do not need.
+    const { builtinCRDs } = await import('../../daemon/crds.ts');
     process.stdout.write(crdsYaml(builtinCRDs));
   },
 };

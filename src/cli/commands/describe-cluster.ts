@@ -10,6 +10,7 @@ import { connect, type Cluster } from '../connection.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { parseResourceArgs } from '../resource-args.ts';
 import { renderClusterTree, type ClusterObjects, type TreeStyle } from '../printers/cluster-tree.ts';
+import { renderEtcdMembers } from '../printers/etcd-members.ts';
 import type { GlobalOptions } from '../global-options.ts';
 
 const GROUP = 'cluster.x-k8s.io';
@@ -154,7 +155,7 @@ export function withClusterTree<T extends GenericDescribeOptions>(generic: Comma
       const trees: string[] = [];
       for (const name of names) {
         const objects = await readClusterObjects(cluster, namespace, name);
-        trees.push(renderClusterTree(objects, { showConditions, grouping: argv.grouping, echo: argv.echo, showMachineSets: argv['show-machinesets'], style }));
+        trees.push(renderClusterTree(objects, { showConditions, grouping: argv.grouping, echo: argv.echo, showMachineSets: argv['show-machinesets'], style }) + renderEtcdMembers(objects.controlPlane));
       }
       process.stdout.write(trees.join('\n'));
     },

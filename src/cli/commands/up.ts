@@ -7,6 +7,9 @@ import type { GlobalOptions } from '../global-options.ts';
 
 interface UpOptions extends GlobalOptions {
   listen: string;
+  machines: boolean;
+  'machine-subnet'?: string;
+  'machine-bridge'?: string;
   store: 'sqlite' | 'etcd';
   'etcd-endpoints'?: string[];
   'log-level': string;
@@ -27,6 +30,9 @@ export const upCommand: CommandModule<GlobalOptions, UpOptions> = {
     .option('listen', { type: 'string', default: '127.0.0.1:6443', describe: 'Address the API server listens on (HOST:PORT; port 0 picks a free one)' })
     .option('store', { choices: ['sqlite', 'etcd'] as const, default: 'sqlite' as const, describe: 'Storage backend' })
     .option('etcd-endpoints', { type: 'string', array: true, describe: 'etcd client URLs (with --store etcd), comma-separated or repeated' })
+    .option('machines', { type: 'boolean', default: true, describe: 'Run container machines on this host (--no-machines: none, nothing made on the host)' })
+    .option('machine-subnet', { type: 'string', describe: 'Private subnet of the default machine Network, made at the first start (default 10.99.0.0/16)' })
+    .option('machine-bridge', { type: 'string', describe: 'Bridge of the default machine Network (default slipway0)' })
     .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', describe: 'Log level of the server logs on stderr' }),
   handler: async (argv) => {
     const { host, port } = parseListenAddress(argv.listen);
@@ -35,7 +41,8 @@ export const upCommand: CommandModule<GlobalOptions, UpOptions> = {
     if (etcdEndpoints?.length && argv.store !== 'etcd') throw new UsageError('--etcd-endpoints needs --store etcd', 'add --store etcd, or drop --etcd-endpoints');
 
     // Loaded here, not at the top: the other commands need none of the server's code.
-    const { startSlipway } = await import('../../daemon/daemon.ts');
+    const { startSlipway, DEFAULT_MACHINE_BRIDGE, DEFAULT_MACHINE_SUBNET } = await import('../../daemon/daemon.ts');
+    const defaultNetwork = { subnet: argv['machine-subnet'] ?? DEFAULT_MACHINE_SUBNET, bridge: argv['machine-bridge'] ?? DEFAULT_MACHINE_BRIDGE };
     const slipway = await startSlipway({
       dataDir,
       host,
@@ -43,6 +50,7 @@ export const upCommand: CommandModule<GlobalOptions, UpOptions> = {
       storeBackend: argv.store,
       ...(etcdEndpoints?.length ? { etcdEndpoints } : {}),
       logLevel: argv['log-level'],
+      machines: argv.machines ? { defaultNetwork } : false,
       onProgress: (message) => process.stdout.write(`${message}\n`),
     });
     process.stdout.write(`Slipway is up at ${slipway.url}; kubeconfig: ${slipway.kubeconfigPath}; try: kubectl --kubeconfig ${slipway.kubeconfigPath} get namespaces\n`);

@@ -42,12 +42,11 @@ export async function createMachines(ctx: ManagerContext, ms: MachineSet, count:
     const name = unusedMachineName(ms, informer, taken);
     const created: ProviderReference[] = [];
     const clone = async (templateRef: ProviderReference) => {
-      const { ref, created: isNew } = await cloneFromTemplate(ctx, {
-        templateRef, namespace, clusterName: ms.spec.clusterName, name,
+      // An object already there under this random name is another Machine's, never an earlier attempt of this one: not ours to use or remove.
+      const ref = await cloneFromTemplate(ctx, {
+        templateRef, namespace, clusterName: ms.spec.clusterName, name, mustCreate: true,
         owner: machineSetOwnerReference(ms, false), labels: machineLabels(ms), annotations: machineAnnotations(ms),
       });
-      // Another Machine's clone under the same name (names are random, so never an earlier attempt of this one): not ours to use or remove.
-      if (!isNew) throw new Error(`${ref.kind} ${namespace}/${ref.name} already exists`);
       created.push(ref);
       return ref;
     };

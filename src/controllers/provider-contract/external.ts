@@ -116,22 +116,20 @@ export interface CloneFromTemplateInput {
   owner?: OwnerReference;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-}
-
-export interface Clone {
-  ref: ProviderReference;
-  /** False when an object of the given name, cloned from the same template, was there already. */
-  created: boolean;
+  /**
+   * An object of the given name that exists already is an error (AlreadyExists), not this clone: for a
+   * caller that draws random names, to which such an object can only belong to someone else.
+   */
+  mustCreate?: boolean;
 }
 
 /**
  * Creates the object a template describes (kind: the template's minus "Template"; content:
  * template.spec.template's metadata and spec) marked as cloned from it and as part of the cluster.
  * With a given name, an object of that name that already exists is taken as this clone (a retry
- * after a crash must not create a second one); `created` then says so, for a caller that must
- * not clean up what it did not create.
+ * after a crash must not create a second one), unless `mustCreate` says it cannot be.
  */
-export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTemplateInput): Promise<Clone> {
+export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTemplateInput): Promise<ProviderReference> {
   const { templateRef, namespace } = input;
   if (!templateRef.kind.endsWith(templateSuffix)) throw new Error(`${templateRef.kind} is not a template kind: its name must end in ${templateSuffix}`);
   const templateResource = await resolveReference(ctx, templateRef);
@@ -166,18 +164,16 @@ export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTe
     },
     ...(body.spec !== undefined ? { spec: structuredClone(body.spec) } : {}),
   };
-  const ref = { apiGroup: templateRef.apiGroup, kind, name };
   try {
     await ctx.client.create(resource, obj);
   } catch (error) {
-    if (!(input.name && isAlreadyExists(error))) throw error;
+    if (!(input.name && !input.mustCreate && isAlreadyExists(error))) throw error;
     const existing = await ctx.client.get(resource, name, namespace);
     if (existing.metadata.annotations?.[templateClonedFromNameAnnotation] !== templateRef.name) {
       throw new Error(`${kind} ${namespace}/${name} already exists and was not cloned from ${templateRef.kind} ${templateRef.name}`, { cause: error });
     }
-    return { ref, created: false };
   }
-  return { ref, created: true };
+  return { apiGroup: templateRef.apiGroup, kind, name };
 }
 
 /** Kubernetes' name-generator alphabet (no vowels, no look-alikes: no accidental words). */

@@ -3,12 +3,17 @@
 // the expected digest and size, flushed, and only then renamed into place: a partial or corrupt
 // download is never visible under a digest.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { DigestCounter, digestHex } from './digest.ts';
 import { ImageError } from './image-error.ts';
+
+// While a blob streams in, its data is written back to disk every few MiB in the background, so
+// the flush that must finish before the rename has little left to do (a pull's last layer no
+// longer waits for the whole image to reach the disk).
+const writebackStepBytes = 4 << 20;
 
 export interface Expected {
   digest?: string;
@@ -52,6 +57,12 @@ export class BlobStore {
     await mkdir(this.#tempDir, { recursive: true });
     const temp = path.join(this.#tempDir, `blob-${process.pid}-${Date.now()}-${this.#serial++}`);
     const counter = new DigestCounter();
+    // flush: the data is on disk before the rename makes it visible, so a crash cannot leave a
+    // truncated file under a digest.
+    const handle = await open(temp, 'wx', 0o644);
+    const file = createWriteStream(temp, { fd: handle, flush: true });
+    let writtenBack = 0;
+    let writeback: Promise<void> | undefined;
     const check = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         counter.update(chunk);
@@ -60,13 +71,20 @@ export class BlobStore {
           return;
         }
         onBytes?.(counter.size);
+        if (!writeback && counter.size - writtenBack >= writebackStepBytes) {
+          writtenBack = counter.size;
+          // Only a head start for the final flush: its failure is that flush's to report.
+          writeback = handle.datasync().catch(() => {}).finally(() => { writeback = undefined; });
+        }
         done(null, chunk);
+      },
+      flush(done) {
+        // The file's own flush and close come after this: no writeback may still use its descriptor.
+        void (writeback ?? Promise.resolve()).then(() => done());
       },
     });
     try {
-      // flush: the data is on disk before the rename makes it visible, so a crash cannot leave a
-      // truncated file under a digest.
-      await pipeline(source, check, createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true }));
+      await pipeline(source, check, file);
       if (expected.size !== undefined && counter.size !== expected.size) {
         throw new ImageError('DigestMismatch', `${what} has ${counter.size} bytes where its descriptor declares ${expected.size}: the download was cut short or the content changed`);
       }

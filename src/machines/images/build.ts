@@ -6,12 +6,11 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import { DigestCounter, feedCounting, sha256 } from './digest.ts';
-import { ImageError } from './image-error.ts';
+import { ImageError, imageTools } from './image-error.ts';
 import type { ImageRecord, ImageStore } from './image-store.ts';
 import { mediaTypes, type RunConfig } from './manifest.ts';
 import { mountsBelow, removeTree } from './mounts.ts';
 import { parseReference, formatReference } from './reference.ts';
-import { runCommand } from './run-command.ts';
 
 export interface BuildOptions {
   /** Debian suite (default "bookworm"). */
@@ -49,9 +48,9 @@ export async function buildImage(store: ImageStore, name: string, options: Build
   const rootfs = await store.layers.newTempDir();
   try {
     const debootstrap = ['--variant=minbase', `--arch=${architecture}`, ...(packages.length ? [`--include=${packages.join(',')}`] : []), suite, rootfs, mirror];
-    await runCommand('debootstrap', debootstrap, { onLine: options.onLog, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    await imageTools.output('debootstrap', debootstrap, { onLine: options.onLog, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     // debootstrap unmounts what it mounted when it succeeds; should anything remain, it must not be packed.
-    for (const point of await mountsBelow(rootfs)) await runCommand('umount', ['--lazy', '--', point]);
+    for (const point of await mountsBelow(rootfs)) await imageTools.output('umount', ['--lazy', '--', point]);
     // Package lists are stale the moment the image is stored; apt update fetches fresh ones.
     await rm(path.join(rootfs, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
     await rm(path.join(rootfs, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
@@ -99,7 +98,7 @@ async function packLayer(store: ImageStore, rootfs: string): Promise<{ digest: s
   const gzip = createGzip();
   const stored = store.blobs.write(gzip, {}, 'the built layer');
   const args = ['--create', '--file=-', `--directory=${rootfs}`, '--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '.'];
-  const packed = runCommand('tar', args, { consume: (stdout) => feedCounting(stdout as AsyncIterable<Buffer>, gzip, tarred) }).catch((error) => {
+  const packed = imageTools.output('tar', args, { consume: (stdout) => feedCounting(stdout as AsyncIterable<Buffer>, gzip, tarred) }).catch((error) => {
     gzip.destroy(error);
     throw error;
   });

@@ -233,8 +233,15 @@ export class ImageStore {
       for (const layer of layers) {
         if (!(await this.blobs.has(layer.digest))) throw new ImageError('NotFound', `image ${reference}: layer blob ${layer.digest} is not in the store`);
       }
-      await this.blobs.writeBytes(image.config, { digest: manifest.config.digest, size: manifest.config.size }, `config of ${reference}`);
-      await this.blobs.writeBytes(image.manifest, {}, `manifest of ${reference}`);
+      if (sha256(image.config) !== manifest.config.digest || image.config.length !== manifest.config.size) {
+        throw new ImageError('DigestMismatch', `config of ${reference} does not match its descriptor ${manifest.config.digest} in the manifest`);
+      }
+      // A stored blob is always whole (blob-store.ts), so one already there (a pull writes these
+      // beside its layer downloads) is not written again.
+      await Promise.all([
+        (await this.blobs.has(manifest.config.digest)) || this.blobs.writeBytes(image.config, { digest: manifest.config.digest }, `config of ${reference}`),
+        (await this.blobs.has(manifestDigest)) || this.blobs.writeBytes(image.manifest, { digest: manifestDigest }, `manifest of ${reference}`),
+      ]);
       if (image.unpack !== false) {
         for (const layer of layers) await this.layers.ensure(layer.diffID, this.blobs.path(layer.digest));
       }

@@ -5,12 +5,11 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256 } from './digest.ts';
-import { ImageError } from './image-error.ts';
+import { ImageError, imageTools } from './image-error.ts';
 import type { ImageRecord, ImageStore } from './image-store.ts';
 import { detectCompression } from './layer-unpack.ts';
 import { defaultPlatform, mediaTypes, parseImageConfig, parseManifestDocument, selectPlatform, type Descriptor, type Platform } from './manifest.ts';
 import { normalizeReference, parseReference } from './reference.ts';
-import { runCommand } from './run-command.ts';
 
 export interface ImportOptions {
   /**
@@ -49,7 +48,7 @@ export async function importImage(store: ImageStore, source: string, options: Im
       await mkdir(store.tempDir, { recursive: true });
       unpacked = await mkdtemp(path.join(store.tempDir, `import-${process.pid}-`));
       // Only regular files and links matter here; ownership and modes of an untrusted archive do not.
-      await runCommand('tar', ['--extract', `--file=${path.resolve(source)}`, `--directory=${unpacked}`, '--no-same-owner', '--no-same-permissions'])
+      await imageTools.output('tar', ['--extract', `--file=${path.resolve(source)}`, `--directory=${unpacked}`, '--no-same-owner', '--no-same-permissions'])
         .catch((error: Error) => { throw new ImageError('Invalid', `cannot import ${source}: it is not a readable tar archive (${error.message})`); });
       dir = unpacked;
     }

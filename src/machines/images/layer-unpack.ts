@@ -11,8 +11,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { DigestCounter, feedCounting } from './digest.ts';
-import { ImageError } from './image-error.ts';
-import { runCommand } from './run-command.ts';
+import { ImageError, imageTools } from './image-error.ts';
 import { convertWhiteouts, type WhiteoutCounts } from './whiteouts.ts';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -56,7 +55,7 @@ export async function unpackLayer(blob: string, target: string, diffID: string):
   const counter = new DigestCounter();
   const source = uncompressed(blob, await detectCompression(blob));
   try {
-    await runCommand('tar', tarExtractArgs(target), { feed: (stdin) => feedCounting(source, stdin, counter) });
+    await imageTools.output('tar', tarExtractArgs(target), { stdin: (stdin) => feedCounting(source, stdin, counter) });
   } catch (error) {
     source.destroy();
     if (error instanceof ImageError) throw error;

@@ -4,7 +4,7 @@
 // without crossing into any filesystem that is still mounted there.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand } from './run-command.ts';
+import { imageTools } from './image-error.ts';
 
 /** Mount points at or below `dir`, deepest first. */
 export async function mountsBelow(dir: string): Promise<string[]> {
@@ -15,6 +15,6 @@ export async function mountsBelow(dir: string): Promise<string[]> {
 }
 
 export async function removeTree(dir: string): Promise<void> {
-  for (const point of await mountsBelow(dir)) await runCommand('umount', ['--lazy', '--', point]);
-  await runCommand('rm', ['--recursive', '--force', '--one-file-system', '--', dir]);
+  for (const point of await mountsBelow(dir)) await imageTools.output('umount', ['--lazy', '--', point]);
+  await imageTools.output('rm', ['--recursive', '--force', '--one-file-system', '--', dir]);
 }

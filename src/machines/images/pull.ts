@@ -20,7 +20,7 @@ export interface LayerProgress {
 export interface PullOptions extends RegistryOptions {
   /** Which image of a multi-platform index; linux/amd64 by default. */
   platform?: Platform;
-  /** Layer downloads in flight at once (default 3). */
+  /** Layer downloads in flight at once (default 6, as skopeo). */
   concurrency?: number;
   onProgress?: (progress: LayerProgress) => void;
   /** Unpack the layers as part of the pull (default) rather than on first use. */
@@ -72,7 +72,12 @@ export async function pullImage(store: ImageStore, reference: string, options: P
       }
       pin(sha256(manifestBytes), manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...config.rootfs.diff_ids);
       const unpack = options.unpack !== false;
-      await forEachLimited(manifest.layers, Math.max(1, options.concurrency ?? 3), async (layer, i) => {
+      // Config and manifest are stored (and flushed) while the layers download, not after them.
+      const documents = Promise.all([
+        store.blobs.writeBytes(configBytes, { digest: manifest.config.digest, size: manifest.config.size }, `config of ${canonical}`),
+        store.blobs.writeBytes(manifestBytes, {}, `manifest of ${canonical}`),
+      ]);
+      const layers = forEachLimited(manifest.layers, Math.max(1, options.concurrency ?? 6), async (layer, i) => {
         const progress = (done: number) => options.onProgress?.({ digest: layer.digest, done, total: layer.size });
         if (await store.blobs.has(layer.digest)) {
           progress(layer.size);
@@ -82,6 +87,7 @@ export async function pullImage(store: ImageStore, reference: string, options: P
         }
         if (unpack) await store.layers.ensure(config.rootfs.diff_ids[i], store.blobs.path(layer.digest));
       });
+      await Promise.all([documents, layers]);
       return store.addImage({ reference: canonical, manifest: manifestBytes, config: configBytes, indexDigest, unpack });
     });
   } catch (error) {

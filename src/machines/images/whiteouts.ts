@@ -5,7 +5,7 @@
 // Node has neither mknod nor setxattr, so coreutils' mknod and attr's setfattr do those two steps.
 import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand } from './run-command.ts';
+import { imageTools } from './image-error.ts';
 
 const prefix = '.wh.';
 const opaqueMarker = '.wh..wh..opq';
@@ -17,7 +17,7 @@ export interface WhiteoutCounts {
 
 export async function convertWhiteouts(layerDir: string): Promise<WhiteoutCounts> {
   // find does the walk: a Debian layer holds tens of thousands of entries, and this runs per layer.
-  const listed = await runCommand('find', [layerDir, '-name', `${prefix}*`, '-print0']);
+  const listed = await imageTools.output('find', [layerDir, '-name', `${prefix}*`, '-print0']);
   const markers = listed.toString('utf8').split('\0').filter((p) => p.startsWith(layerDir + path.sep));
   const opaqueDirs: string[] = [];
   let whiteouts = 0;
@@ -32,14 +32,14 @@ export async function convertWhiteouts(layerDir: string): Promise<WhiteoutCounts
       // An entry of the same name in this very layer already hides the lower one (OCI: a whiteout
       // applies only to lower layers), so it stays.
       if (await lstat(target).then(() => false, () => true)) {
-        await runCommand('mknod', ['--', target, 'c', '0', '0']);
+        await imageTools.output('mknod', ['--', target, 'c', '0', '0']);
         whiteouts++;
       }
     }
     // Other ".wh..wh." names are AUFS bookkeeping (e.g. .wh..wh.plnk) with no meaning in overlayfs.
   }
   if (opaqueDirs.length > 0) {
-    await runCommand('setfattr', ['--no-dereference', '--name=trusted.overlay.opaque', '--value=y', '--', ...opaqueDirs]);
+    await imageTools.output('setfattr', ['--no-dereference', '--name=trusted.overlay.opaque', '--value=y', '--', ...opaqueDirs]);
   }
   return { whiteouts, opaqueDirs: opaqueDirs.length };
 }

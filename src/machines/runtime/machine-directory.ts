@@ -5,6 +5,10 @@ import { validateMachineId } from './machine-id.ts';
 export interface MachineDirectory {
   /** <root>/<id> */
   dir: string;
+  /** The writable layer holding upper and work: a directory, or the mount point of layerImage. */
+  layer: string;
+  /** The sparse ext4 image of a writable layer with a size limit (absent without one). */
+  layerImage: string;
   /** The overlay's persistent upper directory: everything the machine writes. */
   upper: string;
   /** The overlay's work directory (same filesystem as upper, as overlayfs requires). */
@@ -27,10 +31,13 @@ export function machineDirectory(root: string, id: string): MachineDirectory {
   validateMachineId(id);
   const dir = path.join(path.resolve(root), id);
   const bundle = path.join(dir, 'bundle');
+  const layer = path.join(dir, 'layer');
   return {
     dir,
-    upper: path.join(dir, 'upper'),
-    work: path.join(dir, 'work'),
+    layer,
+    layerImage: path.join(dir, 'layer.ext4'),
+    upper: path.join(layer, 'upper'),
+    work: path.join(layer, 'work'),
     rootfs: path.join(dir, 'rootfs'),
     bundle,
     config: path.join(bundle, 'config.json'),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfinedDirectory, resolveInRoot } from './confined-path.ts';
 import { SLIPWAY_INIT_PATH, slipwayInitScript } from './init-script.ts';
 import type { MachineSpec } from './machine-spec.ts';
+import { parseSshPublicKey } from '../ssh/public-key.ts';
 
 /** Opens (creating with `mode` when missing) the directory `machineDir` inside the machine. */
 export async function openMachineDirectory(rootfs: string, machineDir: string, options: { create?: boolean; mode?: number } = {}): Promise<ConfinedDirectory> {
@@ -58,8 +59,9 @@ export function resolvConf(dns: NonNullable<MachineSpec['dns']>): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** One line per key as parseSshPublicKey reads it (the spec's validation has checked each). */
 export function authorizedKeys(keys: string[]): string {
-  return keys.map((key) => `${key.trim()}\n`).join('');
+  return keys.map((key) => `${parseSshPublicKey(key).line}\n`).join('');
 }
 
 /** Writes everything the machine's start needs from Slipway (idempotent: run on every start). */

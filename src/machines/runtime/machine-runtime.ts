@@ -13,13 +13,14 @@ import { copyIntoMachine, copyOutOfMachine } from './file-copy.ts';
 import { SLIPWAY_INIT_PATH } from './init-script.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { machineDirectory, type MachineDirectory } from './machine-directory.ts';
-import { writeMachineFiles } from './machine-files.ts';
+import { hostsFile, writeMachineFile, writeMachineFiles } from './machine-files.ts';
 import { validateMachineId } from './machine-id.ts';
 import { MachineRuntimeError } from './machine-runtime-error.ts';
-import { validateMachineSpec, type MachineSpec } from './machine-spec.ts';
+import { validateMachineSpec, type HostEntry, type MachineSpec } from './machine-spec.ts';
 import { readMounts } from './mountinfo.ts';
 import { LABELS_ANNOTATION, ociRuntimeConfig, STOP_SIGNAL_ANNOTATION } from './oci-bundle.ts';
 import { isMounted, mountOverlay, unmountOverlay } from './overlay-rootfs.ts';
+import { makeWritableLayer, mountWritableLayer, unmountWritableLayer } from './writable-layer.ts';
 import { Runc, type ExecOptions, type ExecResult, type RuncState } from './runc.ts';
 import { signalNumber, stopSignal } from './stop-signal.ts';
 
@@ -111,9 +112,11 @@ export class MachineRuntime {
         throw error;
       });
       try {
-        for (const dir of [dirs.upper, dirs.work, dirs.rootfs, dirs.bundle]) await mkdir(dir, { mode: 0o755 });
+        for (const dir of [dirs.rootfs, dirs.bundle]) await mkdir(dir, { mode: 0o755 });
+        await makeWritableLayer(dirs, spec.rootfsSizeBytes);
         await writeFileAtomically(dirs.metadata, `${JSON.stringify(record, null, 2)}\n`);
       } catch (error) {
+        await unmountWritableLayer(dirs).catch(() => {});
         await rm(dirs.dir, { recursive: true, force: true });
         throw error;
       }
@@ -141,6 +144,7 @@ export class MachineRuntime {
       await validateMachineSpec(record.spec);
       const { spec } = record;
       try {
+        await mountWritableLayer(dirs, spec.rootfsSizeBytes);
         await mountOverlay({ lowerDirs: spec.lowerDirs, upperDir: dirs.upper, workDir: dirs.work, target: dirs.rootfs });
         await writeMachineFiles(dirs.rootfs, spec);
         const imageInit = spec.init === 'image' && (await hasExecutable(dirs.rootfs, '/sbin/init'));
@@ -158,6 +162,7 @@ export class MachineRuntime {
       } catch (error) {
         await this.runc.delete(id).catch(() => {});
         await unmountOverlay(dirs.rootfs).catch(() => {});
+        await unmountWritableLayer(dirs).catch(() => {});
         throw error;
       }
       return this.describe(id, await this.runc.state(id), record, true);
@@ -187,6 +192,7 @@ export class MachineRuntime {
       }
       if (current) await this.runc.delete(id);
       await unmountOverlay(dirs.rootfs);
+      await unmountWritableLayer(dirs);
       return { graceful, durationMs: Math.round(performance.now() - began) };
     });
   }
@@ -262,6 +268,21 @@ export class MachineRuntime {
     return this.runc.exec(id, command, options, path.join(dirs.dir, `exec-${randomBytes(6).toString('hex')}.log`));
   }
 
+  /**
+   * Replaces the machine's extra /etc/hosts lines (its cluster's other machines, say): kept in its
+   * record for later starts and, while its root filesystem is mounted, written at once.
+   */
+  async setHosts(id: string, hosts: HostEntry[]): Promise<void> {
+    await this.lock.run(id, async () => {
+      const dirs = this.directory(id);
+      const record = await this.readRecord(dirs);
+      const spec: MachineSpec = { ...record.spec, hosts };
+      await validateMachineSpec(spec);
+      await writeFileAtomically(dirs.metadata, `${JSON.stringify({ ...record, spec }, null, 2)}\n`);
+      if (await isMounted(dirs.rootfs)) await writeMachineFile(dirs.rootfs, '/etc/hosts', hostsFile(spec));
+    });
+  }
+
   /** Copies a host file or directory into the machine (running or stopped); see copyIntoMachine. */
   async copyIn(id: string, hostPath: string, machinePath: string): Promise<void> {
     await this.withRootfs(id, (rootfs) => copyIntoMachine(rootfs, hostPath, machinePath));
@@ -289,11 +310,16 @@ export class MachineRuntime {
       const dirs = this.directory(id);
       const { spec } = await this.readRecord(dirs);
       if (await isMounted(dirs.rootfs)) return operation(dirs.rootfs);
-      await mountOverlay({ lowerDirs: spec.lowerDirs, upperDir: dirs.upper, workDir: dirs.work, target: dirs.rootfs });
+      await mountWritableLayer(dirs, spec.rootfsSizeBytes);
       try {
-        await operation(dirs.rootfs);
+        await mountOverlay({ lowerDirs: spec.lowerDirs, upperDir: dirs.upper, workDir: dirs.work, target: dirs.rootfs });
+        try {
+          await operation(dirs.rootfs);
+        } finally {
+          await unmountOverlay(dirs.rootfs);
+        }
       } finally {
-        await unmountOverlay(dirs.rootfs);
+        await unmountWritableLayer(dirs);
       }
     });
   }

@@ -2,6 +2,8 @@
 // made on disk, so bad input fails with every problem named and nothing half-made.
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { hostnameProblem } from '../network/hostname.ts';
+import { parseSshPublicKey } from '../ssh/public-key.ts';
 import { capabilityProblems } from './capabilities.ts';
 import { validateMachineId } from './machine-id.ts';
 import { MachineRuntimeError } from './machine-runtime-error.ts';
@@ -28,6 +30,8 @@ export interface MachineSpec {
   lowerDirs: string[];
   imageConfig?: OciImageRuntimeConfig;
   resources: MachineResources;
+  /** Size limit of the writable layer in bytes (a sparse ext4 image; at least 64 MiB); unset: no limit. */
+  rootfsSizeBytes?: number;
   /** An existing network namespace to join (e.g. /run/netns/NAME); without it the machine gets its own with only loopback. */
   networkNamespace?: string;
   /** The machine's own address, written to /etc/hosts with its hostname. */
@@ -50,18 +54,9 @@ export interface MachineSpec {
   annotations?: Record<string, string>;
 }
 
-const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-const MAX_HOSTNAME = 64;
+/** The smallest writable layer with a size limit: ext4's own overhead leaves little room below it. */
+export const MIN_ROOTFS_BYTES = 64 * 1024 * 1024;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]*)?$/;
-
-export function hostnameProblem(name: unknown, what = 'hostname'): string | undefined {
-  if (typeof name !== 'string' || name.length === 0) return `${what} is missing`;
-  if (name.length > MAX_HOSTNAME || !name.split('.').every((label) => HOSTNAME_LABEL.test(label))) {
-    return `${what} ${JSON.stringify(name.slice(0, 80))} is not a valid host name: use letters, digits and '-' in dot-separated labels, at most ${MAX_HOSTNAME} characters`;
-  }
-  return undefined;
-}
 
 function stringMapProblems(map: unknown, what: string, keyPattern?: RegExp): string[] {
   if (map === undefined) return [];
@@ -88,6 +83,9 @@ export function specProblems(spec: MachineSpec): string[] {
     }
   }
   problems.push(...resourceProblems(spec.resources));
+  if (spec.rootfsSizeBytes !== undefined && !(Number.isSafeInteger(spec.rootfsSizeBytes) && spec.rootfsSizeBytes >= MIN_ROOTFS_BYTES)) {
+    problems.push(`rootfsSizeBytes must be a whole number of bytes, at least ${MIN_ROOTFS_BYTES} (64 MiB) (got ${String(spec.rootfsSizeBytes)})`);
+  }
   if (spec.networkNamespace !== undefined && (typeof spec.networkNamespace !== 'string' || !spec.networkNamespace.startsWith('/'))) {
     problems.push(`networkNamespace ${JSON.stringify(spec.networkNamespace)} must be an absolute path such as /run/netns/NAME`);
   }
@@ -104,8 +102,10 @@ export function specProblems(spec: MachineSpec): string[] {
     for (const domain of search ?? []) { const problem = hostnameProblem(domain, 'dns search domain'); if (problem) problems.push(problem); }
   }
   for (const key of spec.sshAuthorizedKeys ?? []) {
-    if (typeof key !== 'string' || !SSH_PUBLIC_KEY.test(key.trim())) {
-      problems.push(`SSH public key ${JSON.stringify(String(key).slice(0, 40))}… is not one OpenSSH public key line (type, base64 key, optional comment)`);
+    try {
+      parseSshPublicKey(String(key));
+    } catch (error) {
+      problems.push(`SSH public key ${JSON.stringify(String(key).slice(0, 40))}… is not valid: ${(error as Error).message.replace(/^invalid SSH public key: /, '')}`);
     }
   }
   if (spec.init !== undefined && spec.init !== 'slipway' && spec.init !== 'image') problems.push(`init must be "slipway" or "image" (got ${JSON.stringify(spec.init)})`);

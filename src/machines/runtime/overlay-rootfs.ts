@@ -2,8 +2,7 @@
 // upper directory, joined by overlayfs. Mounting and unmounting are idempotent and read the
 // mount table first, so a mount left behind by a crash is reused or removed rather than stacked.
 import path from 'node:path';
-import { runHostCommand } from './host-command.ts';
-import { MachineRuntimeError } from './machine-runtime-error.ts';
+import { MachineRuntimeError, runtimeTools } from './machine-runtime-error.ts';
 import { mountCount } from './mountinfo.ts';
 
 export interface OverlayLayout {
@@ -44,7 +43,7 @@ export async function mountOverlay(layout: OverlayLayout): Promise<void> {
     cwd = commonParent(lowers);
     lowers = lowers.map((dir) => path.relative(cwd!, dir) || '.');
   }
-  const result = await runHostCommand('mount', ['-t', 'overlay', 'overlay', '-o', options(lowers, layout), target], { cwd });
+  const result = await runtimeTools.run('mount', ['-t', 'overlay', 'overlay', '-o', options(lowers, layout), target], { cwd });
   if (result.exitCode !== 0) {
     throw new MachineRuntimeError('Command', `mounting the root filesystem on ${target} failed: ${result.stderr.toString().trim() || `mount exited ${result.exitCode}`}`);
   }
@@ -54,7 +53,7 @@ export async function mountOverlay(layout: OverlayLayout): Promise<void> {
 export async function unmountOverlay(target: string): Promise<void> {
   const mountPoint = path.resolve(target);
   while (await isMounted(mountPoint)) {
-    const result = await runHostCommand('umount', [mountPoint]);
+    const result = await runtimeTools.run('umount', [mountPoint]);
     if (result.exitCode !== 0 && (await isMounted(mountPoint))) {
       throw new MachineRuntimeError(
         'Command',

@@ -5,8 +5,8 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { runHostCommand, type HostCommandResult } from './host-command.ts';
-import { MachineRuntimeError } from './machine-runtime-error.ts';
+import type { HostCommandResult } from '../host-command.ts';
+import { MachineRuntimeError, runtimeTools } from './machine-runtime-error.ts';
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -45,12 +45,12 @@ export class Runc {
   }
 
   private run(args: string[], options: { stdin?: ExecOptions['stdin'] } = {}): Promise<HostCommandResult> {
-    return runHostCommand(this.binary, ['--root', this.root, ...args], options);
+    return runtimeTools.run(this.binary, ['--root', this.root, ...args], options);
   }
 
   private async check(action: string, id: string, args: string[]): Promise<HostCommandResult> {
     const result = await this.run(args);
-    if (result.exitCode !== 0) throw runcError(action, id, result.stderr.toString());
+    if (result.exitCode !== 0) throw runcError(action, id, result.stderr.toString(), result);
     return result;
   }
 
@@ -88,7 +88,7 @@ export class Runc {
     const result = await this.run(['state', id]);
     if (result.exitCode !== 0) {
       if (/does not exist|not exist/i.test(result.stderr.toString())) return undefined;
-      throw runcError('state', id, result.stderr.toString());
+      throw runcError('state', id, result.stderr.toString(), result);
     }
     return toState(JSON.parse(result.stdout.toString()));
   }
@@ -96,7 +96,7 @@ export class Runc {
   /** Every container under this root. */
   async list(): Promise<RuncState[]> {
     const result = await this.run(['list', '--format', 'json']);
-    if (result.exitCode !== 0) throw runcError('list', '', result.stderr.toString());
+    if (result.exitCode !== 0) throw runcError('list', '', result.stderr.toString(), result);
     const text = result.stdout.toString().trim();
     const states = text === '' || text === 'null' ? [] : (JSON.parse(text) as unknown[]);
     return states.map(toState);
@@ -107,13 +107,13 @@ export class Runc {
     const result = await this.run(['kill', id, String(signal)]);
     if (result.exitCode === 0) return true;
     if (/does not exist|not running|process already finished|no such process/i.test(result.stderr.toString())) return false;
-    throw runcError('kill', id, result.stderr.toString());
+    throw runcError('kill', id, result.stderr.toString(), result);
   }
 
   /** Removes the container (forcibly: a running one is killed first); nothing to do when it does not exist. */
   async delete(id: string): Promise<void> {
     const result = await this.run(['delete', '--force', id]);
-    if (result.exitCode !== 0 && !/does not exist/i.test(result.stderr.toString())) throw runcError('delete', id, result.stderr.toString());
+    if (result.exitCode !== 0 && !/does not exist/i.test(result.stderr.toString())) throw runcError('delete', id, result.stderr.toString(), result);
   }
 
   /**
@@ -163,8 +163,10 @@ async function runcLogErrors(logFile: string): Promise<string> {
   return messages.join('; ');
 }
 
-function runcError(action: string, id: string, stderr: string): MachineRuntimeError {
-  const why = stderr.trim().split('\n').filter(Boolean).slice(-3).join('; ') || 'no error output';
+/** What runc said on failure; without output, how it ended (a signal or an exit code) is all there is to tell. */
+function runcError(action: string, id: string, stderr: string, ended?: Pick<HostCommandResult, 'exitCode' | 'signal'>): MachineRuntimeError {
+  const silent = ended ? `no error output (${ended.signal ? `killed by ${ended.signal}` : `exit code ${ended.exitCode}`})` : 'no error output';
+  const why = stderr.trim().split('\n').filter(Boolean).slice(-3).join('; ') || silent;
   const what = id ? `runc ${action} of machine ${id}` : `runc ${action}`;
   return new MachineRuntimeError('Command', `${what} failed: ${why}`);
 }

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Discovery } from '../../../src/client/discovery.ts';
+import { isAlreadyExists } from '../../../src/client/rest-client.ts';
 import { cloneFromTemplate, ensureOwnerReference, getExternal, resolveReference, UnknownProviderKindError } from '../../../src/controllers/provider-contract/external.ts';
 import { infraCluster, infraMachine } from '../../../src/controllers/provider-contract/contract.ts';
 import { providerGroup, providerObject, providerResource, ref, startHarness, type Harness } from '../cluster/fixtures.ts';
@@ -26,15 +27,14 @@ test('a reference resolves to the version the CRD\'s contract label names, not t
   assert.equal(await getExternal(ctx, ref('TestMachine', 'absent'), ns), undefined);
 });
 
-test('cloneFromTemplate creates the template\'s kind from spec.template, marked as cloned and as part of the cluster; a retry with the same name is idempotent', async () => {
+test('cloneFromTemplate creates the template\'s kind from spec.template, marked as cloned and as part of the cluster; a retry with the same name is idempotent unless the name must be new', async () => {
   await h.client.create(providerResource('TestMachineTemplate'), providerObject('TestMachineTemplate', 'tmpl', ns, {
     template: { metadata: { labels: { role: 'worker' }, annotations: { note: 'from-template' } }, spec: { cpus: 2 } },
   }));
   // Real owners: the garbage collector runs, and removes what only absent owners own.
   const ownerObj = await h.client.create(providerResource('TestCluster'), providerObject('TestCluster', 'clone-owner', ns));
   const owner = { apiVersion: ownerObj.apiVersion, kind: 'TestCluster', name: 'clone-owner', uid: ownerObj.metadata.uid!, controller: true };
-  const { ref: clone, created } = await cloneFromTemplate(ctx, { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', owner, labels: { extra: 'yes' } });
-  assert.equal(created, true);
+  const clone = await cloneFromTemplate(ctx, { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', owner, labels: { extra: 'yes' } });
   assert.equal(clone.kind, 'TestMachine');
   assert.match(clone.name, /^tmpl-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   const obj = await h.client.get(providerResource('TestMachine'), clone.name, ns);
@@ -46,8 +46,9 @@ test('cloneFromTemplate creates the template\'s kind from spec.template, marked 
   assert.deepEqual(obj.metadata.ownerReferences, [owner]);
 
   const named = { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', name: 'fixed-name' };
-  assert.equal((await cloneFromTemplate(ctx, named)).created, true);
-  assert.deepEqual(await cloneFromTemplate(ctx, named), { ref: { apiGroup: providerGroup, kind: 'TestMachine', name: 'fixed-name' }, created: false }, 'a retry finds its own clone, and says it did not create it');
+  await cloneFromTemplate(ctx, named);
+  assert.deepEqual(await cloneFromTemplate(ctx, named), { apiGroup: providerGroup, kind: 'TestMachine', name: 'fixed-name' }, 'a retry finds its own clone');
+  await assert.rejects(cloneFromTemplate(ctx, { ...named, mustCreate: true }), (error) => isAlreadyExists(error), 'unless the caller says the name must be new');
   await h.client.create(providerResource('TestMachine'), providerObject('TestMachine', 'squatter', ns));
   await assert.rejects(cloneFromTemplate(ctx, { ...named, name: 'squatter' }), /already exists and was not cloned from/);
   await assert.rejects(cloneFromTemplate(ctx, { ...named, templateRef: ref('TestMachineTemplate', 'missing') }), /template TestMachineTemplate contract\/missing does not exist/);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MachineRuntime } from '../../../src/machines/runtime/index.ts';
-import { runHostCommand } from '../../../src/machines/runtime/host-command.ts';
+import { hostCommands } from '../../../src/machines/host-command.ts';
 import { readMounts } from '../../../src/machines/runtime/mountinfo.ts';
 import { debianRootfs } from '../../support/debian-rootfs.ts';
 import { eventually, machineSpec, MiB, suffix, TEST_CGROUP_PARENT, testRuntime } from './support.ts';
@@ -213,7 +213,7 @@ test('a new runtime adopts machines after the controlling process is killed, and
   await runtime.create(machineSpec(half, lower));
   await runtime.copyIn(half, '/etc/hostname', '/root/x');
   const halfDirs = runtime.directory(half);
-  await runHostCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${halfDirs.upper},workdir=${halfDirs.work}`, halfDirs.rootfs]);
+  await hostCommands.run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${halfDirs.upper},workdir=${halfDirs.work}`, halfDirs.rootfs]);
   await rm(halfDirs.metadata);
 
   const machines = await runtime.list();
@@ -229,7 +229,7 @@ test('a new runtime adopts machines after the controlling process is killed, and
   await runtime.cleanup(half);
   await runtime.cleanup(id);
   assert.deepEqual(await runtime.list(), []);
-  const runcList = await runHostCommand('runc', ['--root', runcRoot, 'list', '--format', 'json']);
+  const runcList = await hostCommands.run('runc', ['--root', runcRoot, 'list', '--format', 'json']);
   assert.ok(['', 'null'].includes(text(runcList.stdout).trim()), text(runcList.stdout));
   assert.ok(!(await readMounts()).some((mount) => mount.mountPoint.startsWith(`${root}/`)), 'no mounts left under the root');
   await stat(runtime.directory(id).dir).then(() => assert.fail('state directory left'), () => {});

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { test } from 'node:test';
-import { runHostCommand } from '../../../src/machines/runtime/host-command.ts';
+import { hostCommands } from '../../../src/machines/host-command.ts';
 import { readMounts } from '../../../src/machines/runtime/mountinfo.ts';
 import { debianRootfs } from '../../support/debian-rootfs.ts';
 import { machineSpec, MiB, suffix, testRuntime } from './support.ts';
@@ -29,7 +29,7 @@ test('ten machines start in parallel and are all cleaned up', async (t) => {
   await Promise.all(ids.map((id) => runtime.cleanup(id)));
   console.log(`# 10 machines: created and started in ${startedMs} ms, cleaned up in ${Math.round(performance.now() - cleaning)} ms`);
   assert.deepEqual(await runtime.list(), []);
-  const runcList = await runHostCommand('runc', ['--root', runtime.runc.root, 'list', '-q']);
+  const runcList = await hostCommands.run('runc', ['--root', runtime.runc.root, 'list', '-q']);
   assert.equal(runcList.stdout.toString().trim(), '');
   assert.ok(!(await readMounts()).some((mount) => mount.mountPoint.startsWith(`${runtime.root}/`)));
   for (const id of ids) await stat(runtime.directory(id).dir).then(() => assert.fail(`${id} left its state directory`), () => {});

@@ -5,12 +5,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runHostCommand } from '../../../src/machines/runtime/host-command.ts';
+import { hostCommands } from '../../../src/machines/host-command.ts';
 import { debianRootfs } from '../../support/debian-rootfs.ts';
 import { machineSpec, suffix, testRuntime } from './support.ts';
 
 async function ip(args: string[]): Promise<void> {
-  const result = await runHostCommand('ip', args);
+  const result = await hostCommands.run('ip', args);
   if (result.exitCode !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr.toString().trim()}`);
 }
 
@@ -27,8 +27,8 @@ test('a machine in its own network namespace answers SSH with the key it was giv
   const hostIp = `${prefix}${(base & 255) + 1}`;
   const machineIp = `${prefix}${(base & 255) + 2}`;
   t.after(async () => {
-    await runHostCommand('ip', ['link', 'del', hostEnd]);
-    await runHostCommand('ip', ['netns', 'del', namespace]);
+    await hostCommands.run('ip', ['link', 'del', hostEnd]);
+    await hostCommands.run('ip', ['netns', 'del', namespace]);
   });
   await ip(['netns', 'add', namespace]);
   await ip(['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', machineEnd]);
@@ -42,7 +42,7 @@ test('a machine in its own network namespace answers SSH with the key it was giv
   const keys = await mkdtemp(path.join(tmpdir(), 'slipway-ssh-'));
   t.after(() => rm(keys, { recursive: true, force: true }));
   const keyFile = path.join(keys, 'id_ed25519');
-  const keygen = await runHostCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-test', '-f', keyFile]);
+  const keygen = await hostCommands.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-test', '-f', keyFile]);
   assert.equal(keygen.exitCode, 0, keygen.stderr.toString());
   const publicKey = (await readFile(`${keyFile}.pub`, 'utf8')).trim();
 
@@ -62,7 +62,7 @@ test('a machine in its own network namespace answers SSH with the key it was giv
   let answer;
   for (;;) {
     attempts++;
-    answer = await runHostCommand('ssh', [...sshArgs, 'hostname']);
+    answer = await hostCommands.run('ssh', [...sshArgs, 'hostname']);
     if (answer.exitCode === 0 || performance.now() - began > 20_000) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -71,7 +71,7 @@ test('a machine in its own network namespace answers SSH with the key it was giv
   assert.equal(answer.stdout.toString().trim(), hostname);
   console.log(`# create → first successful SSH command: ${elapsed} ms (${attempts} attempt(s))`);
 
-  const inside = await runHostCommand('ssh', [...sshArgs, 'stat -c "%a %U %n" /root/.ssh /root/.ssh/authorized_keys; grep -v "^#" /etc/hosts; cat /etc/hostname']);
+  const inside = await hostCommands.run('ssh', [...sshArgs, 'stat -c "%a %U %n" /root/.ssh /root/.ssh/authorized_keys; grep -v "^#" /etc/hosts; cat /etc/hostname']);
   assert.equal(inside.exitCode, 0, inside.stderr.toString());
   const output = inside.stdout.toString();
   assert.match(output, /^700 root \/root\/\.ssh$/m);
@@ -81,8 +81,8 @@ test('a machine in its own network namespace answers SSH with the key it was giv
   assert.match(output, new RegExp(`^${hostname}$`, 'm'));
 
   const wrongKey = path.join(keys, 'other');
-  await runHostCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
-  const refused = await runHostCommand('ssh', ['-i', wrongKey, ...sshArgs.slice(2), 'hostname']);
+  await hostCommands.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
+  const refused = await hostCommands.run('ssh', ['-i', wrongKey, ...sshArgs.slice(2), 'hostname']);
   assert.notEqual(refused.exitCode, 0, 'a key that was not installed must be refused');
 
   const stopped = await runtime.stop(id);

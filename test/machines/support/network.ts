@@ -19,14 +19,15 @@ export function testNamePrefix(): string {
 }
 
 /**
- * A /24 in 10.215.0.0/16 that no interface uses. Each test file passes its own slot (0–7), which
- * owns third octets slot*32+1 … slot*32+31, so files running in parallel never pick the same one.
+ * A /24 in 10.<secondOctet>.0.0/16 (default 10.215) that no interface uses. Each test file passes its
+ * own slot (0–7), which owns third octets slot*32+1 … slot*32+31, so files running in parallel never
+ * pick the same one.
  */
-export async function freeTestSubnet(slot: number): Promise<Subnet> {
+export async function freeTestSubnet(slot: number, secondOctet = 215): Promise<Subnet> {
   const used = (await ipJson<LinkAddresses>(['-4', 'addr', 'show'])).flatMap((l) => l.addr_info);
   const candidates = Array.from({ length: 31 }, (_, i) => slot * 32 + 1 + i).sort(() => Math.random() - 0.5);
   for (const octet of candidates) {
-    const subnet = parseSubnet(`10.215.${octet}.0/24`);
+    const subnet = parseSubnet(`10.${secondOctet}.${octet}.0/24`);
     const free = used.every((a) => !networksOverlap({ address: subnet.network, prefixLength: 24 }, { address: a.local, prefixLength: a.prefixlen }));
     if (free) return subnet;
   }

@@ -22,3 +22,19 @@ export const fraction = (description: string) => Type.String({ pattern: '^(0(\\.
 
 /** Who a template or infrastructure object belongs to, for printer columns. */
 export const clusterLabelColumn = { name: 'Cluster', type: 'string' as const, jsonPath: ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']", description: 'Cluster' };
+
+/** The contract label of the container provider's kinds (see inMemoryCRDLabels). */
+export const containerCRDLabels = {
+  [providerNameLabel]: 'infrastructure-container',
+  [contractVersionLabel('v1beta2')]: version,
+};
+
+/**
+ * A Kubernetes resource quantity ("2", "500m", "512Mi", "1Gi"), as an int-or-string like Kubernetes'
+ * own resource fields; the API server checks the value's bounds on top of this form.
+ */
+export const quantity = (description: string) => Type.Unsafe<number | string>({
+  'x-kubernetes-int-or-string': true,
+  pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+  description,
+});

@@ -5,10 +5,8 @@
 // status.failureDomains once provisioned.
 import type { KubeObject } from '../../../api/meta.ts';
 import { isDeepStrictEqual } from 'node:util';
-import type { Cluster } from '../../../api/cluster.x-k8s.io/v1beta2/cluster.ts';
 import type { Condition } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import { ConditionType, Reason } from '../../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
-import { group as infrastructureGroup } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import type { InMemoryCluster, InMemoryClusterStatus } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-cluster.ts';
 import { InMemoryMachineReason } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-machine.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
@@ -16,7 +14,7 @@ import { clusterSpecOrLifecycleChanged, clustersResource } from '../../../contro
 import { setCondition, type ConditionState } from '../../../controllers/provider-contract/conditions.ts';
 import { pausedCondition } from '../../../controllers/cluster/paused.ts';
 import { jitteredDelayMs } from './simulated-time.ts';
-import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from './lifecycle.ts';
+import { clusterOf, hasFinalizer, infrastructureClusterOf, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { inMemoryClusterFinalizer, inMemoryClustersResource } from './resources.ts';
 
 export function inMemoryClusterController(): ControllerDefinition {
@@ -24,14 +22,9 @@ export function inMemoryClusterController(): ControllerDefinition {
     name: 'inmemorycluster',
     for: inMemoryClustersResource,
     // A Cluster's spec.paused pauses its infrastructure.
-    watches: [{ resource: clustersResource, mapFn: inMemoryClusterOf, updateMatters: clusterSpecOrLifecycleChanged }],
+    watches: [{ resource: clustersResource, mapFn: infrastructureClusterOf('InMemoryCluster'), updateMatters: clusterSpecOrLifecycleChanged }],
     reconcile: reconcileInMemoryCluster,
   });
-}
-
-function inMemoryClusterOf(obj: KubeObject): string[] {
-  const ref = (obj as Cluster).spec?.infrastructureRef;
-  return ref?.apiGroup === infrastructureGroup && ref.kind === 'InMemoryCluster' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
 }
 
 type InMemoryClusterObject = InMemoryCluster & KubeObject;
@@ -43,7 +36,7 @@ async function reconcileInMemoryCluster(key: string, ctx: ManagerContext): Promi
   let cluster = ctx.informer<InMemoryClusterObject>(inMemoryClustersResource).get(key);
   if (!cluster) return;
   if (cluster.metadata.deletionTimestamp) {
-    await releaseFinalizer(ctx, inMemoryClustersResource, cluster, inMemoryClusterFinalizer);
+    await releaseFinalizer(ctx, inMemoryClustersResource, cluster, inMemoryClusterFinalizer, 'Simulated InMemoryCluster deleted');
     return;
   }
   const paused = pausedCondition(cluster, await clusterOf(ctx, cluster));

@@ -6,16 +6,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../api/meta.ts';
 import type { Condition } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import type { Machine } from '../../../api/cluster.x-k8s.io/v1beta2/machine.ts';
-import { group as coreGroup } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
-import { group as infrastructureGroup } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/common.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
-import { splitApiVersion } from '../../../api/meta.ts';
 import { machinesResource } from '../../../controllers/cluster/resources.ts';
 import { setCondition } from '../../../controllers/provider-contract/conditions.ts';
 import { pausedCondition } from '../../../controllers/cluster/paused.ts';
 import type { InMemoryMachine } from '../../../api/infrastructure.cluster.x-k8s.io/v1alpha1/in-memory-machine.ts';
 import { providerIDFor, simulateMachine, statusChanged } from './machine-simulation.ts';
-import { clusterOf, hasFinalizer, releaseFinalizer, withFinalizer } from './lifecycle.ts';
+import { clusterOf, hasFinalizer, infrastructureMachineOf, owningMachine, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { inMemoryMachineFinalizer, inMemoryMachinesResource } from './resources.ts';
 
 export function inMemoryMachineController(): ControllerDefinition {
@@ -23,7 +20,7 @@ export function inMemoryMachineController(): ControllerDefinition {
     name: 'inmemorymachine',
     for: inMemoryMachinesResource,
     // Of the Machine, only its bootstrap data and failure domain go into the simulation, not its frequent other writes.
-    watches: [{ resource: machinesResource, mapFn: inMemoryMachineOf, updateMatters: simulationInputChanged }],
+    watches: [{ resource: machinesResource, mapFn: infrastructureMachineOf('InMemoryMachine'), updateMatters: simulationInputChanged }],
     // Each reconcile is at most two writes and never waits for the simulation: many at once keep a scale-up of
     // thousands of machines short, and let the store commit their writes together.
     concurrency: 32,
@@ -36,24 +33,11 @@ function simulationInputChanged(old: KubeObject, obj: KubeObject): boolean {
   return !isDeepStrictEqual(inputs(old), inputs(obj));
 }
 
-/** A Machine maps to the InMemoryMachine its infrastructureRef names. */
-function inMemoryMachineOf(obj: KubeObject): string[] {
-  const ref = (obj as Machine).spec?.infrastructureRef;
-  return ref?.apiGroup === infrastructureGroup && ref.kind === 'InMemoryMachine' ? [`${obj.metadata.namespace}/${ref.name}`] : [];
-}
-
-function owningMachine(ctx: ManagerContext, obj: KubeObject): Machine | undefined {
-  const ref = obj.metadata.ownerReferences?.find((r) => r.kind === 'Machine' && splitApiVersion(r.apiVersion).group === coreGroup);
-  if (!ref) return undefined;
-  const machine = ctx.informer<Machine>(machinesResource).getByName(obj.metadata.namespace, ref.name);
-  return machine?.metadata.uid === ref.uid ? machine : undefined;
-}
-
 async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promise<ReconcileResult | void> {
   let machine = ctx.informer<InMemoryMachine & KubeObject>(inMemoryMachinesResource).get(key);
   if (!machine) return;
   if (machine.metadata.deletionTimestamp) {
-    await releaseFinalizer(ctx, inMemoryMachinesResource, machine, inMemoryMachineFinalizer);
+    await releaseFinalizer(ctx, inMemoryMachinesResource, machine, inMemoryMachineFinalizer, 'Simulated InMemoryMachine deleted');
     return;
   }
 

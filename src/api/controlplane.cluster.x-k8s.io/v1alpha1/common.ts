@@ -1,0 +1,12 @@
+// Shared by Slipway's controlplane.cluster.x-k8s.io/v1alpha1 kinds.
+
+import { contractVersionLabel, providerNameLabel } from '../../cluster.x-k8s.io/v1beta2/labels-annotations.ts';
+
+export const group = 'controlplane.cluster.x-k8s.io';
+export const version = 'v1alpha1';
+
+/** The contract label tells Cluster API's core controllers which of our versions implements contract v1beta2. */
+export const etcdControlPlaneCRDLabels = {
+  [providerNameLabel]: 'control-plane-etcd',
+  [contractVersionLabel('v1beta2')]: version,
+};

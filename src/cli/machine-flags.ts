@@ -1,0 +1,112 @@
+// The flags `slipway run` and `slipway create` share, as Ignite names them (--cpus, --memory,
+// --size, --ssh[=KEY], --ports, --copy-files, --label, --env, --name), and the ContainerMachine they
+// make. Values are checked here where the CLI knows better (a key file to read, a host path to
+// resolve); everything else the API server checks, answering with every problem at once.
+import { stat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { ContainerMachineSpec } from '../api/infrastructure.cluster.x-k8s.io/v1alpha1/container-machine.ts';
+import { parsePortMappings } from '../machines/network/port-mapping.ts';
+import { byteQuantity, parseByteSize } from './byte-size.ts';
+import { UsageError } from './errors.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { STANDALONE_LABEL } from './machine-resources.ts';
+import type { MachineObject } from './object-lookup.ts';
+
+export interface MachineFlags extends GlobalOptions {
+  image: string;
+  name?: string;
+  cpus?: string;
+  memory?: string;
+  size?: string;
+  /** '' for a bare --ssh (generate a key pair), else a public key or the path of one. */
+  ssh?: string;
+  ports: string[];
+  'copy-files': string[];
+  label: string[];
+  env: string[];
+  network?: string;
+  init?: 'slipway' | 'image';
+}
+
+export function withMachineFlags<T>(yargs: Argv<T>): Argv<T & MachineFlags> {
+  return yargs
+    .positional('image', { type: 'string', demandOption: true, describe: 'OCI image reference, e.g. debian:bookworm or 127.0.0.1:5000/team/app:1' })
+    .option('name', { type: 'string', describe: 'Machine name (default: a random readable one)' })
+    .option('cpus', { type: 'string', describe: 'CPUs the machine may use, e.g. 2 or 500m (default 1)' })
+    .option('memory', { type: 'string', describe: 'Memory limit, e.g. 512MB, 1GB, 1G or 1Gi (default 512MB; at least 64MB)' })
+    .option('size', { alias: 's', type: 'string', describe: 'Size limit of the machine\'s writable filesystem, e.g. 4GB' })
+    .option('ssh', { type: 'string', describe: 'Enable SSH as root: --ssh generates a key pair, --ssh=KEY installs a public key or the .pub file at a path' })
+    .option('ports', { alias: 'p', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Forward a host port to the machine: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp] (repeatable; address default 127.0.0.1)' })
+    .option('copy-files', { alias: 'f', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Copy a host file or directory into the machine before it starts: HOST_PATH:MACHINE_PATH (repeatable)' })
+    .option('label', { alias: 'l', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set a label: KEY=VALUE (repeatable)' })
+    .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set an environment variable of the machine\'s init: NAME=VALUE (repeatable)' })
+    .option('network', { type: 'string', describe: 'Network to attach to (default "default")' })
+    .option('init', { choices: ['slipway', 'image'] as const, describe: 'Slipway\'s minimal init with an SSH server (default), or the image\'s own /sbin/init' }) as unknown as Argv<T & MachineFlags>;
+}
+
+/** "KEY=VALUE" → [KEY, VALUE]. */
+function keyValue(text: string, flag: string, example: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`invalid ${flag} "${text}"`, `write it as ${example}`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** --ssh's value: a bare flag generates a key pair; a key line or a key file (".pub" added as Ignite does) is installed. */
+async function sshSpec(value: string): Promise<NonNullable<ContainerMachineSpec['ssh']>> {
+  if (value === '' || value === 'true') return { generateKey: true };
+  let key = value;
+  if (!/^(ssh-|ecdsa-)/.test(value)) {
+    const file = value.endsWith('.pub') ? value : `${value}.pub`;
+    key = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read the SSH public key ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 'give --ssh=PATH of a .pub file, --ssh="ssh-ed25519 AAAA…", or a bare --ssh to generate a key pair');
+    });
+  }
+  // Loaded only here: the key parser (sshpk) is heavy for a command line that rarely needs it.
+  const { parseSshPublicKey } = await import('../machines/ssh/public-key.ts');
+  try {
+    return { authorizedKeys: [parseSshPublicKey(key.trim()).line] };
+  } catch (error) {
+    throw new UsageError(`--ssh: ${(error as Error).message}`, 'give an OpenSSH public key line (ssh-ed25519 AAAA… comment) or the path of a .pub file');
+  }
+}
+
+/** HOST_PATH:MACHINE_PATH, the host path resolved from the working directory and required to exist. */
+async function copyFile(spec: string): Promise<{ hostPath: string; machinePath: string }> {
+  const at = spec.lastIndexOf(':/');
+  if (at <= 0) throw new UsageError(`invalid --copy-files "${spec}"`, 'write it as HOST_PATH:MACHINE_PATH with an absolute machine path, e.g. ./motd:/etc/motd');
+  const hostPath = path.resolve(spec.slice(0, at));
+  if (!(await stat(hostPath).then(() => true, () => false))) throw new UsageError(`--copy-files: ${hostPath} does not exist`, 'give an existing file or directory on this host');
+  return { hostPath, machinePath: spec.slice(at + 1) };
+}
+
+/** The ContainerMachine the flags describe (name left to the caller when --name is absent, namespace always). */
+export async function machineFromFlags(flags: MachineFlags, powerState: 'Running' | 'Stopped'): Promise<MachineObject> {
+  const spec: ContainerMachineSpec = { image: flags.image, powerState };
+  const resources: NonNullable<ContainerMachineSpec['resources']> = {};
+  if (flags.cpus !== undefined) resources.cpus = flags.cpus;
+  if (flags.memory !== undefined) resources.memory = byteQuantity(parseByteSize(flags.memory, '--memory'));
+  if (Object.keys(resources).length > 0) spec.resources = resources;
+  if (flags.size !== undefined) spec.rootfsSize = byteQuantity(parseByteSize(flags.size, '--size'));
+  if (flags.ssh !== undefined) spec.ssh = await sshSpec(flags.ssh);
+  if (flags.ports.length > 0) {
+    let mappings;
+    try {
+      mappings = parsePortMappings(flags.ports.map(String));
+    } catch (error) {
+      throw new UsageError((error as Error).message, 'e.g. --ports 8080:80 or --ports 0.0.0.0:2222:22');
+    }
+    spec.ports = mappings.map((m) => ({ hostIP: m.bindAddress, hostPort: m.hostPort, machinePort: m.machinePort, protocol: 'TCP' as const }));
+  }
+  if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(String(f))));
+  if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(String(e), '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));
+  if (flags.network !== undefined) spec.network = flags.network;
+  if (flags.init !== undefined) spec.init = flags.init;
+  const labels = Object.fromEntries([...flags.label.map((l) => keyValue(String(l), '--label', 'KEY=VALUE')), [STANDALONE_LABEL, 'true']]);
+  return {
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1',
+    kind: 'ContainerMachine',
+    metadata: { ...(flags.name !== undefined ? { name: flags.name } : {}), labels },
+    spec,
+  } as MachineObject;
+}

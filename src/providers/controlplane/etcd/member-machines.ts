@@ -1,0 +1,136 @@
+// The Machines of an EtcdCluster's members, made as Cluster API's KubeadmControlPlane makes its own:
+// an infrastructure machine cloned from spec.machineTemplate.spec.infrastructureRef and a bootstrap
+// config (EtcdConfig from spec.etcdConfigSpec), both named like the Machine and owned by the
+// EtcdCluster, then the Machine (controlled by the EtcdCluster, labelled with the cluster and
+// cluster.x-k8s.io/control-plane) — which the Machine controller then makes their owner.
+import { randomInt } from 'node:crypto';
+import type { KubeObject } from '../../../api/meta.ts';
+import { group as coreGroup, version as coreVersion } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
+import { MachineConditionType } from '../../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
+import { clusterNameLabel, machineControlPlaneLabel, machineControlPlaneNameLabel, templateClonedFromNameAnnotation } from '../../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
+import type { Machine } from '../../../api/cluster.x-k8s.io/v1beta2/machine.ts';
+import { apiVersion as bootstrapApiVersion, group as bootstrapGroup } from '../../../api/bootstrap.cluster.x-k8s.io/v1alpha1/common.ts';
+import type { EtcdConfig } from '../../../api/bootstrap.cluster.x-k8s.io/v1alpha1/etcd-config.ts';
+import type { EtcdCluster } from '../../../api/controlplane.cluster.x-k8s.io/v1alpha1/etcd-cluster.ts';
+import type { ManagerContext } from '../../../client/controller.ts';
+import { isNotFound } from '../../../client/rest-client.ts';
+import { machinesResource } from '../../../controllers/cluster/resources.ts';
+import { findCondition } from '../../../controllers/provider-contract/conditions.ts';
+import { cloneFromTemplate, deleteExternal, ownerReferenceTo, type ProviderReference } from '../../../controllers/provider-contract/external.ts';
+import { etcdConfigsResource } from '../../bootstrap/etcd/etcd-config-controller.ts';
+import type { MemberMachine } from './next-step.ts';
+import { etcdVersionAnnotation, memberRemovalHook } from './resources.ts';
+
+export type EtcdClusterObject = EtcdCluster & KubeObject;
+export type MachineObject = Machine & KubeObject;
+export type EtcdConfigObject = EtcdConfig & KubeObject;
+
+/** The labels of every member Machine, and the selector that finds them (status.selector). */
+export function memberLabels(etcdCluster: EtcdClusterObject, clusterName: string): Record<string, string> {
+  return { [clusterNameLabel]: clusterName, [machineControlPlaneLabel]: '', [machineControlPlaneNameLabel]: etcdCluster.metadata.name! };
+}
+
+export const memberSelector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(',');
+
+const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** `<etcd cluster>-<5 characters>`, as KubeadmControlPlane names its Machines; members take the name (a DNS label, as etcd's URLs need). */
+const memberName = (etcdCluster: EtcdClusterObject) =>
+  `${etcdCluster.metadata.name!.slice(0, 56)}-${Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
+
+/** Whether a Machine was made from the EtcdCluster's current template and version (else a rollout replaces it). */
+export function isUpToDate(etcdCluster: EtcdClusterObject, machine: MachineObject): boolean {
+  const template = etcdCluster.spec.machineTemplate.spec.infrastructureRef;
+  const after = etcdCluster.spec.rollout?.after;
+  return machine.metadata.annotations?.[etcdVersionAnnotation] === etcdCluster.spec.version
+    && machine.spec.infrastructureRef.kind === template.kind.replace(/Template$/, '')
+    && machine.metadata.annotations?.[templateClonedFromNameAnnotation] === template.name
+    && !(after && Date.parse(after) <= Date.now() && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after));
+}
+
+/** The planner's view of a Machine. */
+export function memberMachine(etcdCluster: EtcdClusterObject, machine: MachineObject): MemberMachine {
+  const unhealthy = findCondition(machine, MachineConditionType.HealthCheckSucceeded)?.status === 'False';
+  return {
+    name: machine.metadata.name!,
+    ...(machine.spec.failureDomain ? { failureDomain: machine.spec.failureDomain } : {}),
+    creationTimestamp: machine.metadata.creationTimestamp ?? '',
+    upToDate: isUpToDate(etcdCluster, machine),
+    deleting: Boolean(machine.metadata.deletionTimestamp),
+    needsRemediation: unhealthy && findCondition(machine, MachineConditionType.OwnerRemediated)?.status === 'False',
+  };
+}
+
+/** The member's address as its infrastructure reports it (InternalIP first). */
+export function machineAddress(machine: MachineObject): string | undefined {
+  const addresses = machine.status?.addresses ?? [];
+  return (addresses.find((a) => a.type === 'InternalIP') ?? addresses.find((a) => a.type === 'ExternalIP'))?.address;
+}
+
+export interface NewMember {
+  clusterName: string;
+  failureDomain?: string;
+  /** The first member: starts a new cluster. Others wait for the control plane to add them. */
+  initialize: boolean;
+}
+
+/** Creates a member Machine with its infrastructure machine and EtcdConfig; clones of a failed attempt are deleted. */
+export async function createMemberMachine(ctx: ManagerContext, etcdCluster: EtcdClusterObject, member: NewMember): Promise<string> {
+  const namespace = etcdCluster.metadata.namespace!;
+  const name = memberName(etcdCluster);
+  const owner = ownerReferenceTo(etcdCluster, { controller: true });
+  const labels = { ...etcdCluster.spec.machineTemplate.metadata?.labels, ...memberLabels(etcdCluster, member.clusterName) };
+  const annotations = { ...etcdCluster.spec.machineTemplate.metadata?.annotations };
+  const created: ProviderReference[] = [];
+  try {
+    const infrastructureRef = await cloneFromTemplate(ctx, {
+      templateRef: etcdCluster.spec.machineTemplate.spec.infrastructureRef, namespace, clusterName: member.clusterName, name, owner, labels, annotations,
+    });
+    created.push(infrastructureRef);
+    const config: EtcdConfigObject = {
+      apiVersion: bootstrapApiVersion, kind: 'EtcdConfig',
+      metadata: { name, namespace, labels, ownerReferences: [owner] },
+      spec: { ...structuredClone(etcdCluster.spec.etcdConfigSpec ?? {}), version: etcdCluster.spec.version, ...(member.initialize ? { initialClusterState: 'new' as const } : {}) },
+    };
+    await ctx.client.create(etcdConfigsResource, config);
+    created.push({ apiGroup: bootstrapGroup, kind: 'EtcdConfig', name });
+    const machine: MachineObject = {
+      apiVersion: `${coreGroup}/${coreVersion}`, kind: 'Machine',
+      metadata: {
+        name, namespace, labels, ownerReferences: [owner],
+        annotations: { ...annotations, [etcdVersionAnnotation]: etcdCluster.spec.version, [templateClonedFromNameAnnotation]: etcdCluster.spec.machineTemplate.spec.infrastructureRef.name, [memberRemovalHook]: '' },
+      },
+      spec: {
+        clusterName: member.clusterName,
+        bootstrap: { configRef: { apiGroup: bootstrapGroup, kind: 'EtcdConfig', name } },
+        infrastructureRef,
+        ...(member.failureDomain ? { failureDomain: member.failureDomain } : {}),
+      },
+    };
+    await ctx.client.create(machinesResource, machine);
+  } catch (error) {
+    await Promise.all(created.map((ref) => deleteExternal(ctx, ref, namespace).catch(() => undefined)));
+    throw error;
+  }
+  return name;
+}
+
+/** Tells a member's EtcdConfig to join the running cluster (after the control plane added it): its bootstrap data is made then. */
+export async function letMemberJoin(ctx: ManagerContext, config: EtcdConfigObject, others: string[]): Promise<void> {
+  if (config.spec.initialClusterState) return;
+  await ctx.client.patch(etcdConfigsResource, config.metadata.name!, {
+    spec: { initialClusterState: 'existing', initialCluster: others.map((name) => ({ name })) },
+  }, { type: 'merge', namespace: config.metadata.namespace });
+}
+
+/** Deletes a member Machine (its hook keeps the infrastructure until the member is out of etcd). */
+export async function deleteMemberMachine(ctx: ManagerContext, machine: MachineObject): Promise<void> {
+  await ctx.client.delete(machinesResource, machine.metadata.name!, { namespace: machine.metadata.namespace, preconditions: { uid: machine.metadata.uid } }).catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
+  });
+}
+
+/** Lets a deleted member Machine go on: its member is out of etcd (or never was in it). */
+export async function releaseMemberMachine(ctx: ManagerContext, machine: MachineObject): Promise<void> {
+  if (!(memberRemovalHook in (machine.metadata.annotations ?? {}))) return;
+  await ctx.client.patch(machinesResource, machine.metadata.name!, { metadata: { annotations: { [memberRemovalHook]: null } } }, { type: 'merge', namespace: machine.metadata.namespace });
+}
