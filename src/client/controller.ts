@@ -2,6 +2,7 @@
 // and otherwise watched resources, a reconcile function over object keys), and a Manager that
 // shares one informer per resource between all its controllers and runnables, runs them (only
 // while leader, when leader election is on), exports reconcile metrics and stops cleanly.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -62,7 +63,16 @@ export interface ControllerDefinition {
   for: ResourceRef;
   /** Children whose controlling ownerReference points at a `for` object reconcile that object. */
   owns?: ResourceRef[];
+  /** Queue the owner this long after a change of an owned object instead of at once (a burst makes one reconcile). */
+  ownsBatchMs?: number;
   watches?: WatchSpec[];
+  /**
+   * Queue a `for` object whose update changed nothing but its status this long after the update instead of at
+   * once. For controllers whose status summarises many other objects: each of their own status writes would
+   * otherwise start another full reconcile at once, and while those objects keep changing the controller would
+   * reconcile back to back instead of once a batch. Status written by others is still seen, this much later.
+   */
+  statusUpdateBatchMs?: number;
   /** Keys reconciled at the same time (never the same key twice at once). Default 1. */
   concurrency?: number;
   rateLimiter?: () => RateLimiter<string>;
@@ -225,17 +235,22 @@ export class Manager {
     const key = resourceKey(resource);
     if (watched.has(key)) return;
     watched.add(key);
-    this.connect(resource, mapFn, queue, updateMatters);
+    this.connect(resource, mapFn, queue, { updateMatters });
   }
 
   /** Queues mapFn's keys for every add, update (old and new object; those that matter) and delete of the resource. */
-  private connect(resource: ResourceRef, map: (obj: KubeObject) => string[], queue: WorkQueue<string>, updateMatters?: UpdatePredicate, batchMs = 0): Informer {
-    const enqueueAll = (keys: string[]) => { for (const key of keys) queue.addAfter(key, batchMs); };
+  private connect(resource: ResourceRef, map: (obj: KubeObject) => string[], queue: WorkQueue<string>, options: ConnectOptions = {}): Informer {
+    const { updateMatters, batchMs = 0, statusUpdateBatchMs } = options;
+    const enqueueAll = (keys: string[], delayMs: number) => { for (const key of keys) queue.addAfter(key, delayMs); };
     const informer = this.informer(resource);
     informer.addHandlers({
-      onAdd: (obj) => enqueueAll(map(obj)),
-      onUpdate: (old, obj) => { if (!updateMatters || updateMatters(old, obj)) enqueueAll([...new Set([...map(old), ...map(obj)])]); },
-      onDelete: (obj) => enqueueAll(map(obj)),
+      onAdd: (obj) => enqueueAll(map(obj), batchMs),
+      onUpdate: (old, obj) => {
+        if (updateMatters && !updateMatters(old, obj)) return;
+        const delayMs = statusUpdateBatchMs !== undefined && onlyStatusChanged(old, obj) ? statusUpdateBatchMs : batchMs;
+        enqueueAll([...new Set([...map(old), ...map(obj)])], delayMs);
+      },
+      onDelete: (obj) => enqueueAll(map(obj), batchMs),
     });
     return informer;
   }
@@ -275,15 +290,14 @@ export class Manager {
     const queue = new WorkQueue<string>({ rateLimiter: def.rateLimiter?.() ?? defaultControllerRateLimiter<string>() });
     this.queues.set(def.name, queue);
     const logger = this.logger.child({ controller: def.name });
-    const watch = (resource: ResourceRef, map: (obj: KubeObject) => string[]) => this.connect(resource, map, queue);
-    const informers = [watch(def.for, (obj) => [objectKey(obj)])];
+    const informers = [this.connect(def.for, (obj) => [objectKey(obj)], queue, { statusUpdateBatchMs: def.statusUpdateBatchMs })];
     if (def.owns?.length) {
       const ownerKind = def.for.kind ?? (await this.discovery.resources()).find((r) => r.group === def.for.group && r.plural === def.for.plural)?.kind;
       if (!ownerKind) throw new Error(`controller ${def.name}: the kind of ${def.for.plural} is unknown (give for.kind)`);
       const ownerMap = controllerOwnerMapper(def.for, ownerKind);
-      for (const owned of def.owns) informers.push(watch(owned, ownerMap));
+      for (const owned of def.owns) informers.push(this.connect(owned, ownerMap, queue, { batchMs: def.ownsBatchMs }));
     }
-    for (const w of def.watches ?? []) informers.push(this.connect(w.resource, (obj) => w.mapFn(obj), queue, w.updateMatters, w.batchMs));
+    for (const w of def.watches ?? []) informers.push(this.connect(w.resource, (obj) => w.mapFn(obj), queue, { updateMatters: w.updateMatters, batchMs: w.batchMs }));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     logger.info('caches synced');
     return {
@@ -324,6 +338,31 @@ export class Manager {
       }
     }
   }
+}
+
+interface ConnectOptions {
+  updateMatters?: UpdatePredicate;
+  batchMs?: number;
+  /** Delay of updates that changed only the status (see ControllerDefinition.statusUpdateBatchMs). */
+  statusUpdateBatchMs?: number;
+}
+
+/** Metadata that changes with every write, whatever was written. */
+const BOOKKEEPING_METADATA = new Set(['resourceVersion', 'managedFields']);
+
+/** Whether an update changed the object's status alone (and the bookkeeping metadata every write changes). */
+export function onlyStatusChanged(old: KubeObject, obj: KubeObject): boolean {
+  const keys = new Set([...Object.keys(old), ...Object.keys(obj)]);
+  for (const key of keys) {
+    if (key === 'status' || key === 'metadata') continue;
+    if (!isDeepStrictEqual(old[key], obj[key])) return false;
+  }
+  const metadataKeys = new Set([...Object.keys(old.metadata), ...Object.keys(obj.metadata)]);
+  for (const key of metadataKeys) {
+    if (BOOKKEEPING_METADATA.has(key)) continue;
+    if (!isDeepStrictEqual(old.metadata[key as keyof KubeObject['metadata']], obj.metadata[key as keyof KubeObject['metadata']])) return false;
+  }
+  return true;
 }
 
 /** Maps a child to the key of its controlling owner, when that owner is of the given kind. */

@@ -1,7 +1,9 @@
 // An event recorder writing core/v1 Events about objects, as client-go's recorder does: a repeat
 // of the same event (same object, type, reason, message, component) within the aggregation window
 // bumps the existing Event's count and lastTimestamp instead of creating another. Recording never
-// blocks or fails the caller; write errors are logged.
+// blocks or fails the caller; write errors are logged. Events are written one at a time, so a burst
+// (a thousand Machines coming up) queues them; past a bound new ones are dropped, as client-go's
+// broadcaster drops them past its 1,000, rather than holding every object they are about in memory.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -21,6 +23,8 @@ export interface EventRecorderOptions {
   aggregationWindowMs?: number;
   /** Distinct events remembered for aggregation (least recently used forgotten first). */
   cacheSize?: number;
+  /** Events waiting to be written beyond which new ones are dropped (default 1,000). */
+  maxQueued?: number;
   logger?: Logger;
 }
 
@@ -37,6 +41,8 @@ export class EventRecorder {
   private readonly logger: Logger;
   private readonly recent = new Map<string, Recorded>();
   private pending: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private dropped = 0;
 
   constructor(client: RestClient, options: EventRecorderOptions) {
     this.client = client;
@@ -45,14 +51,27 @@ export class EventRecorder {
       instance: options.instance ?? process.env.HOSTNAME ?? 'localhost',
       aggregationWindowMs: options.aggregationWindowMs ?? 600_000,
       cacheSize: options.cacheSize ?? 4096,
+      maxQueued: options.maxQueued ?? 1000,
     };
     this.logger = options.logger ?? pino({ level: 'silent' });
   }
 
-  /** Records an event about `obj`; written in the background, in order. */
+  /** Records an event about `obj`; written in the background, in order (or dropped while too many wait). */
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    if (this.queued >= this.options.maxQueued) {
+      // Said once a burst, not once an event.
+      if (this.dropped++ === 0) this.logger.warn({ queued: this.queued }, 'too many events waiting to be written; dropping new ones');
+      return;
+    }
+    this.queued++;
     this.pending = this.pending.then(() => this.write(obj, type, reason, message)).catch((error) => {
       this.logger.warn({ err: error, reason, object: obj.metadata.name }, 'could not record event');
+    }).finally(() => {
+      this.queued--;
+      if (this.queued === 0 && this.dropped > 0) {
+        this.logger.warn({ dropped: this.dropped }, 'events were dropped while too many waited to be written');
+        this.dropped = 0;
+      }
     });
   }
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { defineController, Manager } from '../../src/client/controller.ts';
+import { defineController, Manager, onlyStatusChanged } from '../../src/client/controller.ts';
 import { splitKey } from '../../src/client/informer.ts';
 import { isNotFound, type RestClient } from '../../src/client/rest-client.ts';
 import { configMapsResource, eventsResource, namespacesResource } from '../../src/client/resources.ts';
@@ -118,6 +118,55 @@ test('requeueAfter reconciles the key again later; errors are retried with backo
   }
 });
 
+test('statusUpdateBatchMs delays reconciles for status-only updates (not spec or metadata changes); ownsBatchMs gathers a burst of child changes into one', async () => {
+  const reconciled: { key: string; at: number }[] = [];
+  const manager = new Manager({ client, logger: silent });
+  manager.add(defineController({
+    name: 'batcher',
+    for: widgetsResource,
+    owns: [configMapsResource],
+    ownsBatchMs: 1000,
+    statusUpdateBatchMs: 300,
+    reconcile(key) { if (key.startsWith(`${ns}/batched`)) reconciled.push({ key, at: Date.now() }); },
+  }));
+  await manager.start();
+  try {
+    const created = await client.create(widgetsResource, widget('batched', ns));
+    await eventually(() => reconciled.length === 1, 'the reconcile of the new Widget');
+    const after = async (write: () => Promise<unknown>) => {
+      await new Promise((r) => setTimeout(r, 400));
+      reconciled.length = 0;
+      const t0 = Date.now();
+      await write();
+      await eventually(() => reconciled.length > 0, 'a reconcile after the write');
+      return reconciled[0].at - t0;
+    };
+    const statusDelay = await after(() => client.patch(widgetsResource, 'batched', { status: { observed: 'yes' } }, { type: 'merge', namespace: ns, subresource: 'status' }));
+    assert.ok(statusDelay >= 250, `a status-only update waits for the batch: ${statusDelay} ms`);
+    const specDelay = await after(() => client.patch(widgetsResource, 'batched', { spec: { colour: 'red' } }, { type: 'merge', namespace: ns }));
+    assert.ok(specDelay < 250, `a spec change is reconciled at once: ${specDelay} ms`);
+    const labelDelay = await after(() => client.patch(widgetsResource, 'batched', { metadata: { labels: { tier: 'a' } } }, { type: 'merge', namespace: ns }));
+    assert.ok(labelDelay < 250, `a metadata change is reconciled at once: ${labelDelay} ms`);
+
+    await new Promise((r) => setTimeout(r, 400));
+    reconciled.length = 0;
+    const owner = [{ apiVersion: created.apiVersion, kind: 'Widget', name: 'batched', uid: created.metadata.uid!, controller: true }];
+    await Promise.all(Array.from({ length: 5 }, (_, i) => client.create(configMapsResource, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `batched-${i}`, namespace: ns, ownerReferences: owner } })));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(reconciled.length, 1, `five children created at once make one reconcile: ${reconciled.length}`);
+  } finally {
+    await manager.stop();
+  }
+});
+
+test('onlyStatusChanged: status, resourceVersion and managedFields do not count; spec and other metadata do', () => {
+  const base = { apiVersion: 'v1', kind: 'Widget', metadata: { name: 'w', resourceVersion: '1', labels: { a: 'b' }, managedFields: [] }, spec: { replicas: 1 }, status: { observed: 'no' } } as KubeObject;
+  assert.equal(onlyStatusChanged(base, { ...base, metadata: { ...base.metadata, resourceVersion: '2', managedFields: [{ manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }] }, status: { observed: 'yes' } }), true);
+  assert.equal(onlyStatusChanged(base, { ...base, spec: { replicas: 2 } }), false);
+  assert.equal(onlyStatusChanged(base, { ...base, metadata: { ...base.metadata, labels: { a: 'c' } } }), false);
+  assert.equal(onlyStatusChanged(base, { ...base, metadata: { ...base.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } }), false);
+});
+
 test('the event recorder writes Events and aggregates repeats into a count', async () => {
   const subject = await client.create(widgetsResource, widget('evented', ns));
   const recorder = new EventRecorder(client, { component: 'test-controller', instance: 'test-1' });
@@ -133,6 +182,18 @@ test('the event recorder writes Events and aggregates repeats into a count', asy
   assert.equal(broken.reportingComponent, 'test-controller');
   assert.deepEqual(broken.involvedObject, { apiVersion: 'test.slipway.dev/v1', kind: 'Widget', name: 'evented', namespace: ns, uid: subject.metadata.uid, resourceVersion: subject.metadata.resourceVersion });
   assert.equal(events.find((e) => e.reason === 'Fixed')!.count, 1);
+});
+
+test('the event recorder drops new events while too many wait to be written, and records again once they are', async () => {
+  const subject = await client.create(widgetsResource, widget('flooded', ns));
+  const recorder = new EventRecorder(client, { component: 'test-controller', instance: 'test-1', maxQueued: 3 });
+  for (let i = 0; i < 5; i++) recorder.event(subject, 'Normal', 'Step', `step ${i}`);
+  await recorder.flush();
+  recorder.event(subject, 'Normal', 'Step', 'after the burst');
+  await recorder.flush();
+  const messages = (await client.list(eventsResource, { namespace: ns })).items
+    .filter((e) => (e.involvedObject as KubeObject['metadata'])?.name === 'flooded').map((e) => e.message).sort();
+  assert.deepEqual(messages, ['after the burst', 'step 0', 'step 1', 'step 2']);
 });
 
 test('watchResource: a resource chosen during reconcile re-queues the calling controller with mapped keys; calling it again adds nothing', async () => {

@@ -55,6 +55,8 @@ export function clusterController(options: { concurrency?: number } = {}): Contr
       { resource: machineSetsResource, mapFn: toCluster, batchMs: SUMMARY_BATCH_MS },
       { resource: machineDeploymentsResource, mapFn: toCluster, batchMs: SUMMARY_BATCH_MS },
     ],
+    // Its own status writes (one a batch) must not start the next reconcile at once either.
+    statusUpdateBatchMs: SUMMARY_BATCH_MS,
     concurrency: options.concurrency ?? 4,
     reconcile: reconcileCluster,
   });

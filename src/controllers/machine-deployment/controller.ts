@@ -9,7 +9,7 @@ import type { Cluster } from '../../api/cluster.x-k8s.io/v1beta2/cluster.ts';
 import type { Machine } from '../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import type { MachineDeployment } from '../../api/cluster.x-k8s.io/v1beta2/machine-deployment.ts';
 import type { MachineSet } from '../../api/cluster.x-k8s.io/v1beta2/machine-set.ts';
-import { clusterNameLabel, machineDeploymentFinalizer, revisionAnnotation } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
+import { clusterNameLabel, machineDeploymentFinalizer, machineDeploymentNameLabel, revisionAnnotation } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { Condition } from '../../api/meta.ts';
 import type { ControllerDefinition, ManagerContext, ReconcileResult } from '../../client/controller.ts';
 import { defineController } from '../../client/controller.ts';
@@ -22,6 +22,7 @@ import { clusterSpecOrLifecycleChanged, clustersResource, machineDeploymentsReso
 import { setConditions } from '../provider-contract/conditions.ts';
 import { selectorMatches } from '../machine-set/label-selector.ts';
 import { pausedCondition } from '../cluster/paused.ts';
+import { selectorDefaultsPatch } from '../machine-set/selector-defaults.ts';
 import { controllerOf, machinesMatching } from '../machine-set/owned-machines.ts';
 import { reconcileTemplateReferences } from '../machine-set/template-references.ts';
 import { deploymentView, machineSetView } from './api-views.ts';
@@ -34,6 +35,8 @@ import { newMachineSetRevision } from './revision.ts';
 import { oldMachineSetsToDelete, planRollout } from './rollout-planner.ts';
 
 const EXPECTATIONS_RECHECK_MS = 1000;
+/** How long Machine changes (and the MachineDeployment's own status writes) gather before the next reconcile. */
+const SUMMARY_BATCH_MS = 250;
 
 export interface MachineDeploymentControllerOptions {
   /** MachineDeployments reconciled at the same time (default 2). */
@@ -56,9 +59,10 @@ export function machineDeploymentController(options: MachineDeploymentController
     watches: [
       // Machines feed the MachinesReady, MachinesUpToDate, RollingOut and Remediating conditions: their
       // changes are batched (rollout decisions follow the MachineSets, whose changes come at once).
-      { resource: machinesResource, mapFn: (machine) => deploymentKeys(machine.metadata.namespace, (md) => selectorMatches(md.spec.selector, machine.metadata.labels)), batchMs: 250 },
+      { resource: machinesResource, mapFn: (machine) => deploymentKeys(machine.metadata.namespace, (md) => selectorMatches(md.spec.selector, machine.metadata.labels)), batchMs: SUMMARY_BATCH_MS },
       { resource: clustersResource, mapFn: (cluster) => deploymentKeys(cluster.metadata.namespace, (md) => md.spec.clusterName === cluster.metadata.name), updateMatters: clusterSpecOrLifecycleChanged },
     ],
+    statusUpdateBatchMs: SUMMARY_BATCH_MS,
     concurrency: options.concurrency ?? 2,
     reconcile: async (key, ctx) => {
       shared.deployments = ctx.informer<MachineDeployment>(machineDeploymentsResource);
@@ -233,17 +237,15 @@ async function getAndAdoptMachineSets(ctx: ManagerContext, md: MachineDeployment
   return owned;
 }
 
-/** The cluster-name label on the MachineDeployment, its selector and template; the Cluster as an owner. */
+/** The cluster-name label on the MachineDeployment; its selector and template defaulted (selector-defaults.ts); the Cluster as an owner. */
 async function ensureOwnerAndLabels(ctx: ManagerContext, md: MachineDeployment, cluster: Cluster, deployments: Informer<MachineDeployment>, expectations: CacheExpectations, key: string): Promise<boolean> {
   const clusterName = md.spec.clusterName;
   const metadata: Record<string, unknown> = {};
-  const spec: Record<string, unknown> = {};
   if (md.metadata.labels?.[clusterNameLabel] !== clusterName) metadata.labels = { [clusterNameLabel]: clusterName };
   if (!md.metadata.ownerReferences?.some((ref) => ref.uid === cluster.metadata.uid)) metadata.ownerReferences = [...(md.metadata.ownerReferences ?? []), ownerReferenceTo(cluster)];
-  if (md.spec.selector.matchLabels?.[clusterNameLabel] !== clusterName) spec.selector = { ...md.spec.selector, matchLabels: { ...md.spec.selector.matchLabels, [clusterNameLabel]: clusterName } };
-  if (md.spec.template.metadata?.labels?.[clusterNameLabel] !== clusterName) spec.template = { metadata: { labels: { [clusterNameLabel]: clusterName } } };
-  if (Object.keys(metadata).length === 0 && Object.keys(spec).length === 0) return false;
-  await patchDeployment(ctx, md, { metadata, ...(Object.keys(spec).length > 0 ? { spec } : {}) }, deployments, expectations, key);
+  const spec = selectorDefaultsPatch(md.spec, machineDeploymentNameLabel, md.metadata.name!);
+  if (Object.keys(metadata).length === 0 && !spec) return false;
+  await patchDeployment(ctx, md, { metadata, ...(spec ? { spec } : {}) }, deployments, expectations, key);
   return true;
 }
 

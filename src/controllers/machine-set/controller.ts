@@ -10,11 +10,11 @@ import type { Machine } from '../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import type { MachineDeployment } from '../../api/cluster.x-k8s.io/v1beta2/machine-deployment.ts';
 import type { MachineSet } from '../../api/cluster.x-k8s.io/v1beta2/machine-set.ts';
 import {
-  clusterNameLabel, machineDeploymentNameLabel, machineSetFinalizer, revisionAnnotation,
+  clusterNameLabel, machineDeploymentNameLabel, machineSetFinalizer, machineSetNameLabel, revisionAnnotation,
 } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { Condition, KubeObject } from '../../api/meta.ts';
 import type { ControllerDefinition, ManagerContext, ReconcileResult } from '../../client/controller.ts';
-import { defineController } from '../../client/controller.ts';
+import { defineController, onlyStatusChanged } from '../../client/controller.ts';
 import type { Informer } from '../../client/informer.ts';
 import { NAMESPACE_INDEX, objectKey } from '../../client/informer.ts';
 import { isConflict, isNotFound } from '../../client/rest-client.ts';
@@ -26,6 +26,7 @@ import { parseDeletionOrder } from './deletion-order.ts';
 import { MACHINE_SET_MANAGER } from './desired-machine.ts';
 import { selectorMatches } from './label-selector.ts';
 import { cleanupOrphanedClones, createMachines } from './machine-creation.ts';
+import { forEachInParallel } from './in-parallel.ts';
 import { deleteMachine } from './machine-deletion.ts';
 import { machineView } from './machine-facts.ts';
 import { remediateUnhealthyMachines } from './machine-remediation.ts';
@@ -35,11 +36,19 @@ import { pausedCondition } from '../cluster/paused.ts';
 import { controllerOf, getAndAdoptMachines } from './owned-machines.ts';
 import { reconcileTemplateReferences } from './template-references.ts';
 import { planReplicaSync } from './replica-sync.ts';
+import { nameLabelValue } from './name-label-value.ts';
+import { selectorDefaultsPatch } from './selector-defaults.ts';
 
 /** While the cache lags behind this controller's writes, look again this soon (the awaited event usually comes first). */
 const EXPECTATIONS_RECHECK_MS = 1000;
 /** While a template is missing, look again this soon (templates are not watched). */
 const MISSING_TEMPLATE_RECHECK_MS = 10_000;
+/**
+ * How long changes of its Machines (and its own status writes) gather before a MachineSet is reconciled: each
+ * reconcile goes over all its Machines, and a rollout changes one of a thousand Machines hundreds of times a
+ * second; reconciling on each would be quadratic.
+ */
+const MACHINES_BATCH_MS = 200;
 
 export interface MachineSetControllerOptions {
   /** MachineSets reconciled at the same time (default 4). */
@@ -68,9 +77,16 @@ export function machineSetController(options: MachineSetControllerOptions = {}):
       { resource: machinesResource, mapFn: (machine) => (controllerOf(machine) ? [] : machineSetKeys(shared, machine.metadata.namespace, (ms) => selectorMatches(ms.spec.selector, machine.metadata.labels))) },
       // Pausing and unpausing a Cluster.
       { resource: clustersResource, mapFn: (cluster) => machineSetKeys(shared, cluster.metadata.namespace, (ms) => ms.spec.clusterName === cluster.metadata.name), updateMatters: clusterSpecOrLifecycleChanged },
-      // The owning MachineDeployment decides remediation (current revision, maxInFlight) and whether Machines are up to date.
-      { resource: machineDeploymentsResource, mapFn: (md) => machineSetKeys(shared, md.metadata.namespace, (ms) => ms.metadata.labels?.[machineDeploymentNameLabel] === md.metadata.name) },
+      // The owning MachineDeployment decides remediation (current revision, maxInFlight) and whether Machines are up
+      // to date: by its spec and annotations, not by its status (written several times a second during a rollout).
+      {
+        resource: machineDeploymentsResource,
+        mapFn: (md) => machineSetKeys(shared, md.metadata.namespace, (ms) => ms.metadata.labels?.[machineDeploymentNameLabel] === md.metadata.name),
+        updateMatters: (old, md) => !onlyStatusChanged(old, md),
+      },
     ],
+    ownsBatchMs: MACHINES_BATCH_MS,
+    statusUpdateBatchMs: MACHINES_BATCH_MS,
     concurrency: options.concurrency ?? 4,
     reconcile: (key, ctx) => reconcileMachineSet(key, ctx, expectations, shared),
   });
@@ -150,10 +166,10 @@ async function reconcileNormal(
       return;
     case 'delete':
       ctx.logger.info({ replicas: ms.spec.replicas, machines: machines.length, order: ms.spec.deletion?.order ?? 'Random' }, `MachineSet is scaling down to ${ms.spec.replicas} replicas by deleting ${plan.toDelete.length + plan.waitingFor.length} Machines`);
-      for (const { machine } of plan.toDelete) {
+      await forEachInParallel(plan.toDelete, async ({ machine }) => {
         await deleteMachine(ctx, machine, machineInformer, expectations, key);
         ctx.recorder.event(ms, 'Normal', 'SuccessfulDelete', `Deleted Machine "${machine.metadata.name}"`);
-      }
+      });
       return;
     default:
       return;
@@ -170,11 +186,10 @@ async function reconcileDelete(
     }
     return;
   }
-  for (const machine of machines) {
-    if (machine.metadata.deletionTimestamp) continue;
+  await forEachInParallel(machines.filter((machine) => !machine.metadata.deletionTimestamp), async (machine) => {
     await deleteMachine(ctx, machine, machineInformer, expectations, key);
     ctx.logger.info({ machine: machine.metadata.name }, `Deleting Machine ${machine.metadata.name} (MachineSet deleted)`);
-  }
+  });
 }
 
 /** The MachineDeployment controlling the MachineSet, from the cache. */
@@ -192,21 +207,20 @@ async function reconcileTemplates(ctx: ManagerContext, ms: MachineSet, cluster: 
 }
 
 /**
- * The cluster-name label on the MachineSet, in its selector and in its template; a stand-alone MachineSet is
- * owned by its Cluster. Returns true when it wrote (the next reconcile continues from the updated object).
+ * The cluster-name label on the MachineSet; its selector and template defaulted (selector-defaults.ts); a
+ * stand-alone MachineSet is owned by its Cluster. Returns true when it wrote (the next reconcile continues from
+ * the updated object).
  */
 async function ensureOwnerAndLabels(ctx: ManagerContext, ms: MachineSet, cluster: KubeObject, machineSets: Informer<MachineSet>, expectations: CacheExpectations, key: string): Promise<boolean> {
   const clusterName = ms.spec.clusterName;
   const metadata: Record<string, unknown> = {};
-  const spec: Record<string, unknown> = {};
   if (ms.metadata.labels?.[clusterNameLabel] !== clusterName) metadata.labels = { [clusterNameLabel]: clusterName };
   const standalone = !ms.metadata.labels?.[machineDeploymentNameLabel]
     && !ms.metadata.ownerReferences?.some((ref) => ['MachineDeployment', 'Cluster'].includes(ref.kind) && ref.apiVersion.startsWith('cluster.x-k8s.io/'));
   if (standalone) metadata.ownerReferences = [...(ms.metadata.ownerReferences ?? []), ownerReferenceTo(cluster)];
-  if (ms.spec.selector.matchLabels?.[clusterNameLabel] !== clusterName) spec.selector = { ...ms.spec.selector, matchLabels: { ...ms.spec.selector.matchLabels, [clusterNameLabel]: clusterName } };
-  if (ms.spec.template.metadata?.labels?.[clusterNameLabel] !== clusterName) spec.template = { metadata: { labels: { [clusterNameLabel]: clusterName } } };
-  if (Object.keys(metadata).length === 0 && Object.keys(spec).length === 0) return false;
-  await patchMachineSet(ctx, ms, metadata, machineSets, expectations, key, Object.keys(spec).length > 0 ? spec : undefined);
+  const spec = selectorDefaultsPatch(ms.spec, machineSetNameLabel, nameLabelValue(ms.metadata.name!));
+  if (Object.keys(metadata).length === 0 && !spec) return false;
+  await patchMachineSet(ctx, ms, metadata, machineSets, expectations, key, spec);
   return true;
 }
 

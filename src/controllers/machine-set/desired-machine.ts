@@ -7,6 +7,7 @@ import type { MachineSet } from '../../api/cluster.x-k8s.io/v1beta2/machine-set.
 import { machineDeploymentNameLabel, machineFinalizer, machineSetNameLabel } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { OwnerReference } from '../../api/meta.ts';
 import type { ProviderReference } from '../provider-contract/external.ts';
+import { nameLabelValue } from './name-label-value.ts';
 
 /** The field manager the MachineSet controller writes Machines with (Cluster API's name). */
 export const MACHINE_SET_MANAGER = 'capi-machineset';
@@ -16,7 +17,7 @@ export function machineSetOwnerReference(ms: MachineSet, controller: boolean): O
 }
 
 export function machineLabels(ms: MachineSet): Record<string, string> {
-  const labels: Record<string, string> = { ...ms.spec.template.metadata?.labels, [machineSetNameLabel]: ms.metadata.name! };
+  const labels: Record<string, string> = { ...ms.spec.template.metadata?.labels, [machineSetNameLabel]: nameLabelValue(ms.metadata.name!) };
   const deployment = ms.metadata.labels?.[machineDeploymentNameLabel];
   if (deployment !== undefined) labels[machineDeploymentNameLabel] = deployment;
   return labels;

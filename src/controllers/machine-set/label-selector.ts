@@ -17,7 +17,13 @@ function requirements(selector: LabelSelector): Requirement[] {
 
 /** Whether `labels` satisfy the selector. An empty selector matches everything, as in Kubernetes. */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
-  return requirements(selector).every(({ key, operator, values }) => {
+  return selectorMatcher(selector)(labels);
+}
+
+/** selectorMatches for one selector and many label sets: the selector is read once. */
+export function selectorMatcher(selector: LabelSelector): (labels: Record<string, string> | undefined) => boolean {
+  const required = requirements(selector);
+  return (labels) => required.every(({ key, operator, values }) => {
     const value = labels?.[key];
     switch (operator) {
       case 'In': return value !== undefined && values.includes(value);

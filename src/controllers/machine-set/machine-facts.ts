@@ -10,7 +10,17 @@ export type MachineWithView = MachineView & { machine: Machine };
 
 const statusOf = (machine: Machine, type: string): ConditionStatus | undefined => findCondition(machine, type)?.status;
 
+/** Views of cached Machine objects (never modified: a change is a new object), so each is read once, not once a reconcile. */
+const views = new WeakMap<Machine, MachineWithView>();
+
+/** The view of a Machine (frozen: it may be shared by every reconcile that sees this version of the Machine). */
 export function machineView(machine: Machine): MachineWithView {
+  let view = views.get(machine);
+  if (!view) views.set(machine, (view = Object.freeze(readView(machine))));
+  return view;
+}
+
+function readView(machine: Machine): MachineWithView {
   const upToDate = findCondition(machine, MachineConditionType.UpToDate);
   return {
     machine,

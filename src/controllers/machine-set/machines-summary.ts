@@ -15,7 +15,11 @@ const UP_TO_DATE_GRACE_MS = 10_000;
 /** "* Machines a, b: message" lines, one per distinct message, most Machines first. */
 function groupedMessage(entries: { name: string; message: string }[]): string {
   const groups = new Map<string, string[]>();
-  for (const { name, message } of entries) groups.set(message, [...(groups.get(message) ?? []), name]);
+  for (const { name, message } of entries) {
+    const names = groups.get(message);
+    if (names) names.push(name);
+    else groups.set(message, [name]);
+  }
   const sorted = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
   const lines = sorted.slice(0, MAX_MESSAGE_GROUPS).map(([message, names]) => {
     const subject = `${names.length === 1 ? 'Machine' : 'Machines'} ${listNames(names)}`;

@@ -47,7 +47,9 @@ export function machineController(options: { concurrency?: number } = {}): Contr
   return defineController({
     name: 'machine',
     for: machinesResource,
-    concurrency: options.concurrency ?? 8,
+    // A reconcile mostly waits for the API server: with many in flight the store commits their writes together
+    // (one disk sync for dozens), which is what bringing up or replacing thousands of Machines is bound by.
+    concurrency: options.concurrency ?? 32,
     reconcile: reconcileMachine,
   });
 }
@@ -151,8 +153,9 @@ async function reconcileMachine(key: string, ctx: ManagerContext): Promise<Recon
   machine = await writeStatus(ctx, machinesResource, machine, status as Record<string, unknown>);
   recordTransitions(ctx, machine, before, status, observation);
 
-  if (finished) {
-    await patchMetadataAndSpec(ctx, machinesResource, machine, { metadata: { finalizers: (machine.metadata.finalizers ?? []).filter((f) => f !== machineFinalizer) } });
+  // Only while the finalizer is there: this process's own removal (seen before the watch reports the deletion) left nothing to do.
+  if (finished && machine.metadata.finalizers?.includes(machineFinalizer)) {
+    await patchMetadataAndSpec(ctx, machinesResource, machine, { metadata: { finalizers: machine.metadata.finalizers.filter((f) => f !== machineFinalizer) } });
   }
   return result;
 }

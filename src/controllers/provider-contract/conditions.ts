@@ -11,15 +11,22 @@ export interface ConditionState {
   message?: string;
 }
 
+const isCondition = (c: unknown): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string' && typeof (c as Condition).status === 'string';
+
+const rawConditions = (obj: KubeObject | undefined): unknown => (obj?.status as { conditions?: unknown } | undefined)?.conditions;
+
 /** The conditions an object reports in status.conditions (malformed entries ignored). */
 export function conditionsOf(obj: KubeObject | undefined): Condition[] {
-  const list = (obj?.status as { conditions?: unknown } | undefined)?.conditions;
-  if (!Array.isArray(list)) return [];
-  return list.filter((c): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string' && typeof (c as Condition).status === 'string');
+  const list = rawConditions(obj);
+  return Array.isArray(list) ? list.filter(isCondition) : [];
 }
 
+/** Without copying the list: controllers look conditions up for every Machine on every reconcile. */
 export function findCondition(obj: KubeObject | undefined, type: string): Condition | undefined {
-  return conditionsOf(obj).find((c) => c.type === type);
+  const list = rawConditions(obj);
+  if (!Array.isArray(list)) return undefined;
+  for (const c of list) if (isCondition(c) && c.type === type) return c;
+  return undefined;
 }
 
 export const isConditionTrue = (obj: KubeObject | undefined, type: string) => findCondition(obj, type)?.status === 'True';

@@ -27,7 +27,7 @@ export const CONTRACT_VERSIONS = ['v1beta2', 'v1beta1'] as const;
 
 /** How long a resolved version is trusted before the CRD is read again (a provider upgrade changes it). */
 const RESOLUTION_TTL_MS = 10_000;
-const resolutions = new WeakMap<object, Map<string, { ref: ResourceRef; at: number }>>();
+const resolutions = new WeakMap<object, Map<string, { ref: Promise<ResourceRef>; at: number }>>();
 
 /** The reference's kind is served by nothing: the provider is not installed (or not yet). */
 export class UnknownProviderKindError extends ApiError {
@@ -41,13 +41,20 @@ export class UnknownProviderKindError extends ApiError {
  * The resource (and so the version) to read a provider kind in: the highest version listed by the
  * CRD's contract label for the newest contract labelled, else the group's preferred version.
  */
-export async function resolveReference(ctx: ProviderContext, ref: { apiGroup: string; kind: string }): Promise<ResourceRef> {
+export function resolveReference(ctx: ProviderContext, ref: { apiGroup: string; kind: string }): Promise<ResourceRef> {
   let cache = resolutions.get(ctx.discovery);
   if (!cache) resolutions.set(ctx.discovery, (cache = new Map()));
   const key = `${ref.kind}.${ref.apiGroup}`;
   const cached = cache.get(key);
   if (cached && Date.now() - cached.at < RESOLUTION_TTL_MS) return cached.ref;
+  // One resolution at a time: the callers arriving meanwhile (a MachineSet cloning a hundred templates) share it.
+  const resolution = { ref: resolve(ctx, ref, key), at: Date.now() };
+  cache.set(key, resolution);
+  resolution.ref.catch(() => { if (cache.get(key) === resolution) cache.delete(key); });
+  return resolution.ref;
+}
 
+async function resolve(ctx: ProviderContext, ref: { apiGroup: string; kind: string }, key: string): Promise<ResourceRef> {
   const find = async (refresh: boolean) => {
     const all = refresh ? await ctx.discovery.refresh() : await ctx.discovery.resources();
     return all.filter((r) => r.group === ref.apiGroup && r.kind === ref.kind);
@@ -59,9 +66,7 @@ export async function resolveReference(ctx: ProviderContext, ref: { apiGroup: st
   const version = (await contractVersion(ctx, `${served[0].plural}.${ref.apiGroup}`)) ?? (served.find((r) => r.preferred) ?? served[0]).version;
   const chosen = served.find((r) => r.version === version);
   if (!chosen) throw new Error(`the CRD of ${key} names version ${version} in its ${contractVersionLabel(CONTRACT_VERSIONS[0])} label, but that version is not served`);
-  const resolved: ResourceRef = { group: chosen.group, version: chosen.version, plural: chosen.plural, namespaced: chosen.namespaced, kind: chosen.kind };
-  cache.set(key, { ref: resolved, at: Date.now() });
-  return resolved;
+  return { group: chosen.group, version: chosen.version, plural: chosen.plural, namespaced: chosen.namespaced, kind: chosen.kind };
 }
 
 /** The highest version the CRD's contract label lists, or undefined (no CRD, e.g. a built-in kind, or no label). */
@@ -111,13 +116,18 @@ export interface CloneFromTemplateInput {
   owner?: OwnerReference;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /**
+   * An object of the given name that exists already is an error (AlreadyExists), not this clone: for a
+   * caller that draws random names, to which such an object can only belong to someone else.
+   */
+  mustCreate?: boolean;
 }
 
 /**
  * Creates the object a template describes (kind: the template's minus "Template"; content:
  * template.spec.template's metadata and spec) marked as cloned from it and as part of the cluster.
  * With a given name, an object of that name that already exists is taken as this clone (a retry
- * after a crash must not create a second one).
+ * after a crash must not create a second one), unless `mustCreate` says it cannot be.
  */
 export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTemplateInput): Promise<ProviderReference> {
   const { templateRef, namespace } = input;
@@ -157,7 +167,7 @@ export async function cloneFromTemplate(ctx: ProviderContext, input: CloneFromTe
   try {
     await ctx.client.create(resource, obj);
   } catch (error) {
-    if (!(input.name && isAlreadyExists(error))) throw error;
+    if (!(input.name && !input.mustCreate && isAlreadyExists(error))) throw error;
     const existing = await ctx.client.get(resource, name, namespace);
     if (existing.metadata.annotations?.[templateClonedFromNameAnnotation] !== templateRef.name) {
       throw new Error(`${kind} ${namespace}/${name} already exists and was not cloned from ${templateRef.kind} ${templateRef.name}`, { cause: error });

@@ -270,6 +270,25 @@ test('remediation is bounded by spec.remediation.maxInFlight: the second unhealt
   assert.ok(after.some((m) => m.metadata.name === machines[2].metadata.name), 'the healthy Machine stays');
 });
 
+test('a MachineDeployment applied without a selector gets Cluster API\'s default: its deployment-name and cluster-name labels on selector and template', async () => {
+  const { selector: _omitted, ...spec } = deployment('unselected', 2).spec;
+  const manifest = { ...deployment('unselected', 2), spec: { ...spec, template: { ...spec.template, metadata: { labels: { pool: 'unselected' } } } } };
+  await h.client.apply(machineDeploymentsResource, manifest, { fieldManager: 'test' });
+  const machines = await settled('unselected', 2);
+  const md = await getMD('unselected');
+  const defaulted = { 'cluster.x-k8s.io/deployment-name': 'unselected', 'cluster.x-k8s.io/cluster-name': 'c1' };
+  assert.deepEqual(md.spec.selector, { matchLabels: defaulted });
+  assert.deepEqual(md.spec.template.metadata?.labels, { pool: 'unselected', ...defaulted });
+  assert.equal(md.status?.selector, 'cluster.x-k8s.io/cluster-name=c1,cluster.x-k8s.io/deployment-name=unselected');
+  for (const machine of machines) assert.equal(machine.metadata.labels?.pool, 'unselected');
+  // The same manifest applied again leaves the defaults alone: they belong to the controller's field manager.
+  await h.client.apply(machineDeploymentsResource, manifest, { fieldManager: 'test' });
+  const again = await getMD('unselected');
+  assert.deepEqual(again.spec.selector, md.spec.selector);
+  assert.deepEqual(again.spec.template.metadata?.labels, md.spec.template.metadata?.labels);
+  await h.client.delete(machineDeploymentsResource, 'unselected', { namespace: ns });
+});
+
 test('deleting a MachineDeployment deletes its MachineSets and Machines first, then itself', async () => {
   await h.client.delete(machineDeploymentsResource, 'ondel', { namespace: ns });
   await eventually(async () => {

@@ -9,6 +9,7 @@ import type { Machine } from '../../../src/api/cluster.x-k8s.io/v1beta2/machine.
 import type { MachineSet } from '../../../src/api/cluster.x-k8s.io/v1beta2/machine-set.ts';
 import type { KubeObject } from '../../../src/api/meta.ts';
 import { CacheExpectations, type CacheView } from '../../../src/controllers/machine-set/cache-expectations.ts';
+import { nameLabelValue } from '../../../src/controllers/machine-set/name-label-value.ts';
 import {
   eventually, infraGroup, infraRef, isAvailable, listMachines, machineSetsResource, machinesResource, startHarness, testMachinesResource, type Harness,
 } from './cluster-api-harness.ts';
@@ -65,6 +66,24 @@ test('a stand-alone MachineSet is owned by its Cluster, labelled, and names its 
     assert.equal(m.metadata.annotations!.note, 'v1');
     assert.deepEqual(m.metadata.finalizers, ['machine.cluster.x-k8s.io']);
   }
+});
+
+test('a stand-alone MachineSet created without a selector selects its set-name label (a hash for a name too long for a label)', async () => {
+  const name = `unselected-${'x'.repeat(60)}`;
+  const { selector: _omitted, ...spec } = machineSet(name, 2).spec;
+  await h.client.create(machineSetsResource, { ...machineSet(name, 2), spec: { ...spec, template: { ...spec.template, metadata: { labels: { pool: 'unselected' } } } } });
+  const labelValue = nameLabelValue(name);
+  assert.match(labelValue, /^hash_[A-Za-z0-9_-]{6}_z$/);
+  const machines = await eventually(async () => {
+    const found = await listMachines(h.client, ns, `cluster.x-k8s.io/set-name=${labelValue}`);
+    return found.length === 2 && found.every(isAvailable) ? found : undefined;
+  }, 'two available Machines labelled with the MachineSet\'s set-name');
+  const ms = await getMS(name);
+  const defaulted = { 'cluster.x-k8s.io/set-name': labelValue, 'cluster.x-k8s.io/cluster-name': 'c1' };
+  assert.deepEqual(ms.spec.selector, { matchLabels: defaulted });
+  assert.deepEqual(ms.spec.template.metadata?.labels, { pool: 'unselected', ...defaulted });
+  for (const machine of machines) assert.equal(machine.metadata.labels?.pool, 'unselected');
+  await h.client.delete(machineSetsResource, name, { namespace: ns });
 });
 
 test('an orphan Machine matching the selector is adopted and counted', async () => {

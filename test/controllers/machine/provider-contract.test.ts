@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Discovery } from '../../../src/client/discovery.ts';
+import { isAlreadyExists } from '../../../src/client/rest-client.ts';
 import { cloneFromTemplate, ensureOwnerReference, getExternal, resolveReference, UnknownProviderKindError } from '../../../src/controllers/provider-contract/external.ts';
 import { infraCluster, infraMachine } from '../../../src/controllers/provider-contract/contract.ts';
 import { providerGroup, providerObject, providerResource, ref, startHarness, type Harness } from '../cluster/fixtures.ts';
@@ -26,7 +27,7 @@ test('a reference resolves to the version the CRD\'s contract label names, not t
   assert.equal(await getExternal(ctx, ref('TestMachine', 'absent'), ns), undefined);
 });
 
-test('cloneFromTemplate creates the template\'s kind from spec.template, marked as cloned and as part of the cluster; a retry with the same name is idempotent', async () => {
+test('cloneFromTemplate creates the template\'s kind from spec.template, marked as cloned and as part of the cluster; a retry with the same name is idempotent unless the name must be new', async () => {
   await h.client.create(providerResource('TestMachineTemplate'), providerObject('TestMachineTemplate', 'tmpl', ns, {
     template: { metadata: { labels: { role: 'worker' }, annotations: { note: 'from-template' } }, spec: { cpus: 2 } },
   }));
@@ -47,6 +48,7 @@ test('cloneFromTemplate creates the template\'s kind from spec.template, marked 
   const named = { templateRef: ref('TestMachineTemplate', 'tmpl'), namespace: ns, clusterName: 'c1', name: 'fixed-name' };
   await cloneFromTemplate(ctx, named);
   assert.deepEqual(await cloneFromTemplate(ctx, named), { apiGroup: providerGroup, kind: 'TestMachine', name: 'fixed-name' }, 'a retry finds its own clone');
+  await assert.rejects(cloneFromTemplate(ctx, { ...named, mustCreate: true }), (error) => isAlreadyExists(error), 'unless the caller says the name must be new');
   await h.client.create(providerResource('TestMachine'), providerObject('TestMachine', 'squatter', ns));
   await assert.rejects(cloneFromTemplate(ctx, { ...named, name: 'squatter' }), /already exists and was not cloned from/);
   await assert.rejects(cloneFromTemplate(ctx, { ...named, templateRef: ref('TestMachineTemplate', 'missing') }), /template TestMachineTemplate contract\/missing does not exist/);

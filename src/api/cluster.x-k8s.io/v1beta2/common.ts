@@ -79,16 +79,29 @@ export type FailureDomain = Static<typeof FailureDomain>;
 export const failureDomains = (description: string) =>
   Type.Array(FailureDomain, { minItems: 1, maxItems: 100, description, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] });
 
-/** metav1.LabelSelector. */
-export const LabelSelector = Type.Object({
+const labelSelectorFields = {
   matchLabels: Type.Optional(stringMap({ description: 'matchLabels is a map of {key,value} pairs; each is ANDed with the others and with matchExpressions.' })),
   matchExpressions: Type.Optional(Type.Array(Type.Object({
     key: Type.String({ description: 'key is the label key that the selector applies to.' }),
     operator: Type.String({ description: "operator represents a key's relationship to a set of values: In, NotIn, Exists and DoesNotExist." }),
     values: Type.Optional(Type.Array(Type.String(), { description: 'values is an array of string values; empty for Exists and DoesNotExist.', 'x-kubernetes-list-type': 'atomic' })),
   }), { description: 'matchExpressions is a list of label selector requirements, ANDed.', 'x-kubernetes-list-type': 'atomic' })),
-}, { description: 'selector is a label query over machines.', 'x-kubernetes-map-type': 'atomic' });
+};
+
+/** metav1.LabelSelector. */
+export const LabelSelector = Type.Object(labelSelectorFields, { description: 'selector is a label query over machines.', 'x-kubernetes-map-type': 'atomic' });
 export type LabelSelector = Static<typeof LabelSelector>;
+
+/**
+ * The selector of a MachineSet or MachineDeployment, which may be left out: it is then stored empty, and the
+ * object's controller sets it (and the template's labels) to the set-name or deployment-name label, as Cluster
+ * API's defaulting webhooks do. An empty selector is never acted on: the controllers fill it in first.
+ */
+export const DefaultedLabelSelector = Type.Object(labelSelectorFields, {
+  description: 'selector is a label query over machines; when it selects nothing in particular (absent or empty), it is set to the name label of this object (cluster.x-k8s.io/deployment-name or cluster.x-k8s.io/set-name), which is added to the template labels too.',
+  'x-kubernetes-map-type': 'atomic',
+  default: {},
+});
 
 /** How many machines run each Kubernetes version (status.versions / upgrade summaries). */
 export const StatusVersion = Type.Object({

@@ -4,7 +4,7 @@
 import Type, { type Static } from 'typebox';
 import { defineCRD, intOrString, kubeObject, stringEnum } from '../../crd.ts';
 import {
-  apiVersion, conditions, conditionStatusPath, coreCRDLabels, dateTime, group, int32, LabelSelector, MachineNaming,
+  apiVersion, conditions, conditionStatusPath, coreCRDLabels, dateTime, group, int32, DefaultedLabelSelector, MachineNaming,
   MachineSetDeletionOrder, observedGeneration, replicaCounters, version,
 } from './common.ts';
 import { MachineTemplateSpec } from './machine.ts';
@@ -29,7 +29,7 @@ export const MachineDeploymentSpec = Type.Object({
       }, { minProperties: 1, description: 'rollingUpdate is the rolling update config params; present only if type is RollingUpdate.' })),
     }, { minProperties: 1, description: 'strategy specifies how existing Machines are replaced by new ones.' })),
   }, { minProperties: 1, description: 'rollout allows you to configure the behaviour of rolling updates to the MachineDeployment Machines.' })),
-  selector: LabelSelector,
+  selector: DefaultedLabelSelector,
   template: MachineTemplateSpec,
   machineNaming: Type.Optional(MachineNaming),
   remediation: Type.Optional(Type.Object({

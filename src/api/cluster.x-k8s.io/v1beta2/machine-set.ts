@@ -4,7 +4,7 @@
 import Type, { type Static } from 'typebox';
 import { defineCRD, kubeObject } from '../../crd.ts';
 import {
-  apiVersion, conditions, conditionStatusPath, coreCRDLabels, group, int32, LabelSelector, MachineNaming, MachineSetDeletionOrder,
+  apiVersion, conditions, conditionStatusPath, coreCRDLabels, group, int32, DefaultedLabelSelector, MachineNaming, MachineSetDeletionOrder,
   observedGeneration, replicaCounters, version,
 } from './common.ts';
 import { MachineTemplateSpec } from './machine.ts';
@@ -13,7 +13,7 @@ export const MachineSetSpec = Type.Object({
   clusterName: Type.String({ minLength: 1, maxLength: 63, description: 'clusterName is the name of the Cluster this object belongs to.' }),
   // Cluster API leaves negative values to its webhooks; Slipway rejects them in the schema itself.
   replicas: Type.Optional(int32({ minimum: 0, description: 'replicas is the number of desired replicas. Defaults to 1, or to the autoscaler min size annotation when present.' })),
-  selector: LabelSelector,
+  selector: DefaultedLabelSelector,
   template: MachineTemplateSpec,
   machineNaming: Type.Optional(MachineNaming),
   deletion: Type.Optional(Type.Object({ order: Type.Optional(MachineSetDeletionOrder) }, { minProperties: 1, description: 'deletion contains configuration options for MachineSet deletion.' })),

@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../api/meta.ts';
 import type { Condition } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
+import type { Machine } from '../../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
 import { machinesResource } from '../../../controllers/cluster/resources.ts';
 import { setCondition } from '../../../controllers/provider-contract/conditions.ts';
@@ -18,11 +19,18 @@ export function inMemoryMachineController(): ControllerDefinition {
   return defineController({
     name: 'inmemorymachine',
     for: inMemoryMachinesResource,
-    watches: [{ resource: machinesResource, mapFn: infrastructureMachineOf('InMemoryMachine') }],
-    // Each reconcile is at most two writes and never waits: many at once keep a scale-up of 1,000 machines short.
-    concurrency: 16,
+    // Of the Machine, only its bootstrap data and failure domain go into the simulation, not its frequent other writes.
+    watches: [{ resource: machinesResource, mapFn: infrastructureMachineOf('InMemoryMachine'), updateMatters: simulationInputChanged }],
+    // Each reconcile is at most two writes and never waits for the simulation: many at once keep a scale-up of
+    // thousands of machines short, and let the store commit their writes together.
+    concurrency: 32,
     reconcile: reconcileInMemoryMachine,
   });
+}
+
+function simulationInputChanged(old: KubeObject, obj: KubeObject): boolean {
+  const inputs = (machine: KubeObject) => [(machine as Machine).spec?.bootstrap, (machine as Machine).spec?.failureDomain];
+  return !isDeepStrictEqual(inputs(old), inputs(obj));
 }
 
 async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promise<ReconcileResult | void> {
@@ -41,8 +49,14 @@ async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promi
     return;
   }
 
-  const outcome = simulateMachine(machine, owningMachine(ctx, machine), Date.now());
-  outcome.status.conditions = setCondition(outcome.status.conditions ?? [], paused, generation) as Condition[];
+  const owner = owningMachine(ctx, machine);
+  const now = Date.now();
+  const simulate = (current: InMemoryMachine & KubeObject) => {
+    const outcome = simulateMachine(current, owner, now);
+    outcome.status.conditions = setCondition(outcome.status.conditions ?? [], paused, current.metadata.generation) as Condition[];
+    return outcome;
+  };
+  let outcome = simulate(machine);
 
   // The finalizer from the start; spec.providerID (the contract's) once the machine exists.
   const providerID = outcome.status.initialization?.provisioned ? providerIDFor(machine) : machine.spec.providerID;
@@ -52,6 +66,8 @@ async function reconcileInMemoryMachine(key: string, ctx: ManagerContext): Promi
       metadata: withFinalizer(machine, inMemoryMachineFinalizer),
       spec: { ...machine.spec, ...(providerID ? { providerID } : {}) },
     });
+    // The new spec.providerID is a new generation: the status written next describes it (not the one before, which would need a second write).
+    outcome = simulate(machine);
   }
   if (statusChanged(machine.status, outcome.status)) {
     // A merge patch, not conditional on the version read: this controller alone writes the status, while
