@@ -109,9 +109,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.synced;
   }
 
-  /** Resolves once synced; rejects when the signal aborts or the informer stops first. */
+  /** Resolves once synced; rejects when the signal aborts (or has aborted) or the informer stops first. */
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced) return Promise.resolve();
+    // An aborted signal never fires again: a waiter added after the abort would wait forever.
+    if (signal?.aborted) return Promise.reject(new Error(`informer for ${this.resource.plural} stopped before it synced`));
     return new Promise((resolve, reject) => {
       const done = () => {
         this.syncWaiters.delete(done);

@@ -317,6 +317,8 @@ export class RestClient {
     if (signal?.aborted) return;
     const { req, res } = await this.open('GET', `${path}${query}`, { accept: 'application/json' }, undefined, signal, 0);
     const onAbort = () => req.destroy();
+    // The signal may have aborted while the stream was being opened; it does not fire a second time.
+    if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (res.statusCode !== 200) {

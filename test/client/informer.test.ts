@@ -155,3 +155,13 @@ test('assume: the informer returns this process\'s newer write at once, until th
   await client.delete(configMapsResource, 'mine', { namespace: 'inf-assume' });
   await eventually(() => informer.get('inf-assume/mine') === undefined, 'a deleted object is gone, assumed or not');
 });
+
+test('waiting for a sync with a signal that has already aborted fails at once instead of waiting forever', async () => {
+  const client = clientFor(shared);
+  cleanups.push(() => client.close());
+  const informer = new Informer(client, configMapsResource);
+  const stopped = new AbortController();
+  stopped.abort();
+  // Never started: it will not sync, and the abort that should end the wait is already past.
+  await assert.rejects(informer.waitForSync(stopped.signal), /stopped before it synced/);
+});
