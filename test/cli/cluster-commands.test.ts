@@ -91,12 +91,13 @@ test('clusterTemplateValues: flags win over the environment; clusterctl\'s defau
   assert.throws(() => clusterTemplateValues({ clusterName: 'demo' }, { WORKER_MACHINE_COUNT: 'three' }), /invalid worker machine count "three"/);
 });
 
-test('shipped flavors: in-memory and in-memory-with-healthcheck, found by flavor', () => {
+test('shipped flavors: in-memory, in-memory-with-healthcheck and etcd (container machines), found by flavor', () => {
   const flavors = shippedTemplates().map((t) => `${t.provider}/${t.flavor}`);
-  assert.ok(flavors.includes('in-memory/in-memory') && flavors.includes('in-memory/in-memory-with-healthcheck'), flavors.join(', '));
+  assert.deepEqual(flavors, ['container/etcd', 'in-memory/in-memory', 'in-memory/in-memory-with-healthcheck']);
+  assert.equal(path.basename(findTemplate('etcd').file), 'cluster-template-etcd.yaml');
   assert.equal(path.basename(findTemplate('in-memory').file), 'cluster-template-in-memory.yaml');
   assert.equal(path.basename(findTemplate('in-memory-with-healthcheck', 'in-memory').file), 'cluster-template-in-memory-with-healthcheck.yaml');
-  assert.throws(() => findTemplate('nope'), (e: any) => e.message === 'no cluster template for flavor "nope"' && /available flavors: in-memory \(in-memory\), in-memory-with-healthcheck/.test(e.hint));
+  assert.throws(() => findTemplate('nope'), (e: any) => e.message === 'no cluster template for flavor "nope"' && /available flavors: etcd \(container\), in-memory \(in-memory\), in-memory-with-healthcheck/.test(e.hint));
   assert.throws(() => findTemplate('in-memory', 'docker'), /no cluster template for flavor "in-memory" of provider "docker"/);
 });
 
@@ -138,6 +139,29 @@ test('generate cluster --flavor in-memory-with-healthcheck is the in-memory flav
   await ok(['apply', '--dry-run=server', '-f', '-'], { stdin: (await ok(['generate', 'cluster', ...args, '--flavor', 'in-memory-with-healthcheck'])) });
 });
 
+test('generate cluster --flavor etcd: an etcd cluster on container machines the API server accepts as is; an even member count is refused', async () => {
+  const generate = (count: string, env: Record<string, string> = { ETCD_MACHINE_IMAGE: 'etcd-node' }) =>
+    slipway(['generate', 'cluster', 'ledger', '--flavor', 'etcd', '--control-plane-machine-count', count, '-n', 'gen-etcd'], { env });
+  const missing = await generate('3', {});
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /value for variable ETCD_MACHINE_IMAGE is not set/);
+  const output = (await generate('3')).stdout;
+  const docs = documents(output);
+  assert.deepEqual(docs.map((d) => d.kind), ['Cluster', 'ContainerCluster', 'ContainerMachineTemplate', 'EtcdCluster', 'MachineHealthCheck']);
+  const [cluster, containerCluster, template, etcdCluster, mhc] = docs as any[];
+  assert.deepEqual(cluster.spec.controlPlaneRef, { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'EtcdCluster', name: 'ledger' });
+  assert.equal(containerCluster.spec.network, 'default', 'the Network `slipway up` makes');
+  assert.deepEqual(template.spec.template.spec, { image: 'etcd-node', resources: { cpus: '1', memory: '512Mi' } });
+  assert.equal(etcdCluster.spec.replicas, 3);
+  assert.equal(etcdCluster.spec.machineTemplate.spec.infrastructureRef.name, template.metadata.name);
+  assert.deepEqual(mhc.spec.selector.matchLabels, { 'cluster.x-k8s.io/control-plane-name': 'ledger' });
+  await ok(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gen-etcd\n` });
+  await ok(['apply', '--dry-run=server', '-f', '-'], { stdin: output });
+  const even = await slipway(['apply', '--dry-run=server', '-f', '-'], { stdin: (await generate('2')).stdout });
+  assert.notEqual(even.code, 0);
+  assert.match(even.stderr, /replicas/);
+});
+
 test('generate cluster: a missing variable, a bad flavor and --from-file', async () => {
   const missing = await slipway(['generate', 'cluster', 'demo', '--flavor', 'in-memory']);
   assert.equal(missing.code, 1);
@@ -149,7 +173,7 @@ test('generate cluster: a missing variable, a bad flavor and --from-file', async
 
   const badFlavor = await slipway(['generate', 'cluster', 'demo', '--flavor', 'nope']);
   assert.equal(badFlavor.code, 2);
-  assert.match(badFlavor.stderr, /^error: no cluster template for flavor "nope" \(hint: available flavors: in-memory \(in-memory\), in-memory-with-healthcheck \(in-memory\)\)\n$/);
+  assert.match(badFlavor.stderr, /^error: no cluster template for flavor "nope" \(hint: available flavors: etcd \(container\), in-memory \(in-memory\), in-memory-with-healthcheck \(in-memory\)\)\n$/);
 
   const file = path.join(dir, 'my-template.yaml');
   await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${CLUSTER_NAME}-config\n  namespace: ${NAMESPACE}\ndata:\n  owner: ${OWNER}\n  size: "${SIZE:=small}"\n');

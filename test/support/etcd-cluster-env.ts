@@ -1,8 +1,10 @@
 // An etcd cluster managed by Slipway on container machines, for the end-to-end tests: the one
-// manifest (Cluster, ContainerCluster, ContainerMachineTemplate, EtcdCluster, MachineHealthCheck),
+// manifest (the `etcd` cluster template: Cluster, ContainerCluster, ContainerMachineTemplate, EtcdCluster, MachineHealthCheck),
 // waits on the EtcdCluster's status, and the host's etcdctl with the cluster's client certificate.
+import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/api/meta.ts';
+import { clusterTemplateValues, fillTemplate, findTemplate } from '../../src/cli/commands/generate.ts';
 import type { EtcdCluster } from '../../src/api/controlplane.cluster.x-k8s.io/v1alpha1/etcd-cluster.ts';
 import type { Machine } from '../../src/api/cluster.x-k8s.io/v1beta2/machine.ts';
 import { secretsResource } from '../../src/client/resources.ts';
@@ -39,49 +41,19 @@ export interface EtcdClusterManifestOptions {
   unhealthyAfterSeconds?: number;
 }
 
-/** The one manifest of an etcd cluster on container machines. */
+/**
+ * The one manifest of an etcd cluster on container machines: the shipped `etcd` flavor of `slipway generate
+ * cluster`, filled for the test's namespace, network and image.
+ */
 export function etcdClusterManifest(env: ContainerTestEnv, name: string, options: EtcdClusterManifestOptions = {}): string {
-  return `
-apiVersion: cluster.x-k8s.io/v1beta2
-kind: Cluster
-metadata: {name: ${name}, namespace: ${env.namespace}}
-spec:
-  infrastructureRef: {apiGroup: infrastructure.cluster.x-k8s.io, kind: ContainerCluster, name: ${name}}
-  controlPlaneRef: {apiGroup: controlplane.cluster.x-k8s.io, kind: EtcdCluster, name: ${name}}
----
-apiVersion: infrastructure.cluster.x-k8s.io/v1alpha1
-kind: ContainerCluster
-metadata: {name: ${name}, namespace: ${env.namespace}}
-spec: {network: ${env.network}}
----
-apiVersion: infrastructure.cluster.x-k8s.io/v1alpha1
-kind: ContainerMachineTemplate
-metadata: {name: ${name}-a, namespace: ${env.namespace}}
-spec:
-  template:
-    spec: {image: "${env.image}", resources: {cpus: 500m, memory: 256Mi}}
----
-apiVersion: controlplane.cluster.x-k8s.io/v1alpha1
-kind: EtcdCluster
-metadata: {name: ${name}, namespace: ${env.namespace}}
-spec:
-  replicas: ${options.replicas ?? 3}
-  version: ${ETCD_VERSION}
-  machineTemplate:
-    spec:
-      infrastructureRef: {apiGroup: infrastructure.cluster.x-k8s.io, kind: ContainerMachineTemplate, name: ${name}-a}
----
-apiVersion: cluster.x-k8s.io/v1beta2
-kind: MachineHealthCheck
-metadata: {name: ${name}-members, namespace: ${env.namespace}}
-spec:
-  clusterName: ${name}
-  selector: {matchLabels: {cluster.x-k8s.io/control-plane-name: ${name}}}
-  checks:
-    nodeStartupTimeoutSeconds: 0
-    unhealthyMachineConditions:
-      - {type: InfrastructureReady, status: "False", timeoutSeconds: ${options.unhealthyAfterSeconds ?? 30}}
-`;
+  return fillTemplate(readFileSync(findTemplate('etcd', 'container').file, 'utf8'), clusterTemplateValues({ clusterName: name, namespace: env.namespace, controlPlaneMachineCount: options.replicas ?? 3 }, {
+    CONTAINER_NETWORK: env.network,
+    ETCD_MACHINE_IMAGE: env.image,
+    ETCD_VERSION,
+    ETCD_MACHINE_CPUS: '500m',
+    ETCD_MACHINE_MEMORY: '256Mi',
+    MHC_UNHEALTHY_TIMEOUT_SECONDS: String(options.unhealthyAfterSeconds ?? 30),
+  }));
 }
 
 /** Creates every object of a manifest, in order. */
@@ -142,7 +114,7 @@ export async function etcdctl(env: ContainerTestEnv, name: string, args: string[
   return runHostEtcdctl({ members: await memberAddresses(env, name), ...(credentials ?? await clientCredentials(env, name)), args });
 }
 
-/** A second machine template for rollouts, `<name>-b` (more memory than the manifest's `<name>-a`). */
+/** A second machine template for rollouts, `<name>-b` (more memory than the manifest's `<name>-etcd`). */
 export async function createRolloutTemplate(env: ContainerTestEnv, name: string): Promise<string> {
   await env.client.create(containerMachineTemplatesResource, {
     apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ContainerMachineTemplate', metadata: { name: `${name}-b`, namespace: env.namespace },

@@ -175,7 +175,7 @@ export const generateCommand: CommandModule<GlobalOptions, GenerateOptions> = {
   builder: (yargs) => yargs
     .positional('what', { type: 'string', choices: ['cluster'], demandOption: true, describe: 'What to generate' })
     .positional('name', { type: 'string', demandOption: true, describe: 'Name of the cluster (CLUSTER_NAME)' })
-    .option('flavor', { type: 'string', describe: 'Template flavor, e.g. in-memory or in-memory-with-healthcheck' })
+    .option('flavor', { type: 'string', describe: 'Template flavor: in-memory, in-memory-with-healthcheck, etcd' })
     .option('infrastructure', { type: 'string', describe: 'Infrastructure provider whose templates to use (default: the one shipping the flavor)' })
     .option('from-file', { type: 'string', describe: 'Use this template file instead of a shipped flavor' })
     .option('kubernetes-version', { type: 'string', describe: 'Kubernetes version (KUBERNETES_VERSION)' })
@@ -188,6 +188,7 @@ export const generateCommand: CommandModule<GlobalOptions, GenerateOptions> = {
       return true;
     })
     .example('$0 generate cluster demo --flavor in-memory --kubernetes-version v1.33.0 --worker-machine-count 3 | kubectl apply -f -', 'A simulated cluster with three workers')
+    .example('ETCD_MACHINE_IMAGE=local/etcd:bookworm $0 generate cluster ledger --flavor etcd --control-plane-machine-count 3 | kubectl apply -f -', 'A 3-member etcd cluster on container machines')
     .example('$0 generate cluster demo --flavor in-memory --list-variables', 'The variables the flavor uses'),
   handler: async (argv) => {
     const file = argv['from-file'] ?? findTemplate(argv.flavor!, argv.infrastructure).file;
