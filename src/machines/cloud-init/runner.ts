@@ -115,19 +115,22 @@ function actionScript(action: Action, index: number, marker: string): string {
 // an action too large for a script of its own runs as its own exec.
 const MAX_SCRIPT = 120_000;
 
-type Batch = { actions: Action[]; first: number; script: string };
+/** Contiguous actions, their script and its size in bytes (commands may hold any UTF-8). */
+type Batch = { actions: Action[]; first: number; script: string; bytes: number };
 
 function batches(actions: Action[], marker: string): Batch[] {
   const result: Batch[] = [];
   let current: Batch | undefined;
   for (const [index, action] of actions.entries()) {
     const part = actionScript(action, index, marker);
-    if (current && current.script.length + part.length <= MAX_SCRIPT) {
+    const bytes = Buffer.byteLength(part);
+    if (current && current.bytes + bytes <= MAX_SCRIPT) {
       current.actions.push(action);
       current.script += part;
+      current.bytes += bytes;
       continue;
     }
-    current = { actions: [action], first: index, script: part };
+    current = { actions: [action], first: index, script: part, bytes };
     result.push(current);
   }
   return result;
@@ -147,7 +150,7 @@ async function runAlone(machine: MachineExec, action: Action): Promise<void> {
 }
 
 async function runBatch(machine: MachineExec, batch: Batch, marker: string): Promise<void> {
-  if (batch.script.length > MAX_SCRIPT) return runAlone(machine, batch.actions[0]);
+  if (batch.bytes > MAX_SCRIPT) return runAlone(machine, batch.actions[0]);
   const result = await machine.exec(['/bin/sh', '-c', batch.script]);
   if (result.exitCode === 0) return;
   // The last action marked is the one that failed; anything else on stderr is the script shell's own complaint.

@@ -106,7 +106,7 @@ test('contiguous actions share one exec; file contents arrive byte for byte and 
   let execs = 0;
   const counting: MachineExec = { exec: (command, options) => { execs += 1; return machine.exec(command, options); } };
   const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-  const tricky = "-n '$(touch /tmp/pwned)' %s %% \\n \\\\ `id` \"$HOME\"\n";
+  const tricky = "-n '$(touch /tmp/pwned)' %s %% \\n \\\\ `id` \"$HOME\" héllo ✓\n";
   const config = parseCloudConfig([
     '#cloud-config',
     'write_files:',
@@ -119,7 +119,7 @@ test('contiguous actions share one exec; file contents arrive byte for byte and 
     '  - path: /tmp/empty',
     '    content: ""',
     'runcmd:',
-    '  - [sh, -c, "echo \\"$0\\" > /tmp/arg", "it\'s $(a) \\"quoted\\" arg"]',
+    '  - [sh, -c, "echo \\"$0\\" > /tmp/arg", "it\'s $(a) \\"quoted\\" arg ✓"]',
     '  - mkdir -p /run/cluster-api && echo success > /run/cluster-api/bootstrap-success.complete',
   ].join('\n'));
   await runCloudConfig(counting, config);
@@ -128,7 +128,7 @@ test('contiguous actions share one exec; file contents arrive byte for byte and 
   assert.equal(await sh('od -An -tx1 -v /tmp/bytes | tr -d " \\n"'), everyByte.toString('hex'));
   assert.equal(await sh('cat /tmp/tricky'), tricky);
   assert.equal(await sh('wc -c < /tmp/empty'), '0\n');
-  assert.equal(await sh('cat /tmp/arg'), 'it\'s $(a) "quoted" arg\n');
+  assert.equal(await sh('cat /tmp/arg'), 'it\'s $(a) "quoted" arg ✓\n');
   assert.equal(await sh('test -e /tmp/pwned || echo safe'), 'safe\n');
 });
 
