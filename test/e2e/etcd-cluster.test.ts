@@ -54,6 +54,9 @@ test('one manifest makes a 3-member TLS-only etcd cluster; deleting the Cluster 
     const hostname = await env.runtime.exec(infra.status!.machineID!, ['hostname']);
     assert.equal(hostname.stdout.toString().trim(), machine.metadata.name);
     for (const other of await memberAddresses(env, name)) assert.match(hosts.stdout.toString(), new RegExp(`^${other.address.replaceAll('.', '\\.')}\\s+${other.name}\\b`, 'm'));
+    // etcd started once on every member: a joiner and the members it joined found each other by name at once.
+    const etcdLog = await env.runtime.exec(infra.status!.machineID!, ['cat', '/var/log/etcd.log']);
+    assert.doesNotMatch(etcdLog.stdout.toString(), /etcd exited with status/, `etcd on ${machine.metadata.name} had to be started again`);
   }
 
   // The host's etcdctl with the client certificate: three healthy members, the same list.

@@ -100,3 +100,83 @@ test('a file path is an argument, never shell text', async (t) => {
   await runCloudConfig(machine, parseCloudConfig('#cloud-config\nwrite_files:\n  - path: "/tmp/odd name; touch /tmp/pwned"\n    content: x\n'));
   assert.equal(await sh('cat "/tmp/odd name; touch /tmp/pwned"; test -e /tmp/pwned || echo " safe"'), 'x safe\n');
 });
+
+test('contiguous actions share one exec; file contents arrive byte for byte and are never shell text', async (t) => {
+  const { machine, sh } = await runningMachine(t);
+  let execs = 0;
+  const counting: MachineExec = { exec: (command, options) => { execs += 1; return machine.exec(command, options); } };
+  const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const tricky = "-n '$(touch /tmp/pwned)' %s %% \\n \\\\ `id` \"$HOME\" héllo ✓\n";
+  const config = parseCloudConfig([
+    '#cloud-config',
+    'write_files:',
+    '  - path: /tmp/bytes',
+    '    encoding: b64',
+    `    content: ${everyByte.toString('base64')}`,
+    '  - path: /tmp/tricky',
+    '    encoding: b64',
+    `    content: ${Buffer.from(tricky).toString('base64')}`,
+    '  - path: /tmp/empty',
+    '    content: ""',
+    'runcmd:',
+    '  - [sh, -c, "echo \\"$0\\" > /tmp/arg", "it\'s $(a) \\"quoted\\" arg ✓"]',
+    '  - mkdir -p /run/cluster-api && echo success > /run/cluster-api/bootstrap-success.complete',
+  ].join('\n'));
+  await runCloudConfig(counting, config);
+  assert.equal(execs, 1);
+  assert.equal(await hasBootstrapSentinel(machine), true);
+  assert.equal(await sh('od -An -tx1 -v /tmp/bytes | tr -d " \\n"'), everyByte.toString('hex'));
+  assert.equal(await sh('cat /tmp/tricky'), tricky);
+  assert.equal(await sh('wc -c < /tmp/empty'), '0\n');
+  assert.equal(await sh('cat /tmp/arg'), 'it\'s $(a) "quoted" arg ✓\n');
+  assert.equal(await sh('test -e /tmp/pwned || echo safe'), 'safe\n');
+});
+
+test('a failure inside a shared exec names its own action, with only that action\'s output', async (t) => {
+  const { machine, sh } = await runningMachine(t);
+  const config = parseCloudConfig([
+    '#cloud-config',
+    'runcmd:',
+    '  - echo noise; echo more noise >&2',
+    'write_files:',
+    '  - path: /tmp/first',
+    '    content: first',
+    '  - path: /tmp/second',
+    '    content: second',
+    '    owner: nosuchuser',
+    '  - path: /tmp/third',
+    '    content: third',
+  ].join('\n'));
+  await assert.rejects(runCloudConfig(machine, config), (error: unknown) => {
+    assert.ok(error instanceof BootstrapError);
+    assert.equal(error.step, 'write_files[1] /tmp/second');
+    assert.equal(error.exitCode, 1);
+    assert.match(error.output, /nosuchuser/);
+    assert.doesNotMatch(error.output, /noise/);
+    return true;
+  });
+  assert.equal(await sh('cat /tmp/first'), 'first');
+  assert.equal(await sh('test -e /tmp/third || echo absent'), 'absent\n');
+});
+
+test('a file too large to share a script gets an exec of its own, in document order', async (t) => {
+  const { machine, sh } = await runningMachine(t);
+  let execs = 0;
+  const counting: MachineExec = { exec: (command, options) => { execs += 1; return machine.exec(command, options); } };
+  const large = Buffer.alloc(300_000, 0xff);
+  const config = parseCloudConfig([
+    '#cloud-config',
+    'runcmd:',
+    '  - echo before > /tmp/order',
+    'write_files:',
+    '  - path: /tmp/large',
+    '    encoding: b64',
+    `    content: ${large.toString('base64')}`,
+    'bootcmd:',
+    '  - test "$(wc -c < /tmp/large)" = 300000 && echo after >> /tmp/order',
+  ].join('\n'));
+  await runCloudConfig(counting, config);
+  assert.equal(execs, 3);
+  assert.equal(await sh('cat /tmp/order'), 'before\nafter\n');
+  assert.equal(await sh('od -An -tx1 -v /tmp/large | tr -d " \\n" | tr -d f | wc -c'), '0\n');
+});

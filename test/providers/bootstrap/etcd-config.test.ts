@@ -127,6 +127,8 @@ test('the first member gets a cloud-config that writes its certificates, setting
     ETCD_CIPHER_SUITES: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
     ETCD_HEARTBEAT_INTERVAL: '200',
     ETCD_QUOTA_BACKEND_BYTES: '4294967296',
+    GODEBUG: 'netdns=cgo',
+    RES_OPTIONS: 'timeout:1 attempts:2',
     SLIPWAY_ETCD_VERSION: '3.4.23',
   });
 

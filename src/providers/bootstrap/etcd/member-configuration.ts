@@ -120,6 +120,15 @@ export function memberEnvironment(settings: MemberSettings): [string, string][] 
   ];
   if (settings.cipherSuites?.length) variables.push(['ETCD_CIPHER_SUITES', settings.cipherSuites.join(',')]);
   for (const [flag, value] of Object.entries(settings.extraArgs ?? {}).sort(([a], [b]) => a.localeCompare(b))) variables.push([environmentName(flag), value]);
+  // Name lookups, for members that find each other by names their /etc/hosts gains as machines come
+  // (the container provider rewrites the file; its networks have no DNS to ask). Go's own resolver
+  // keeps the file for 5 s and then asks DNS, and etcd resolves a connecting peer's certificate
+  // names to check its address: a joiner that came within those 5 s waited out DNS timeouts (10 s)
+  // and was refused, so every join cost a failed start and a restart. The C library reads the file
+  // on every lookup. A lookup of a member whose machine does not exist yet (the leader dials a
+  // learner as soon as it is added) gives up after 2 s instead of 10, so the first dial after the
+  // machine came finds it; etcd retries failed dials anyway.
+  variables.push(['GODEBUG', 'netdns=cgo'], ['RES_OPTIONS', 'timeout:1 attempts:2']);
   // Not etcd's (etcd ignores variables without its prefix): the runner checks the binary against it.
   if (settings.version) variables.push(['SLIPWAY_ETCD_VERSION', settings.version.replace(/^v/, '')]);
   return variables;

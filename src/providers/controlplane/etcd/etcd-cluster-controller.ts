@@ -44,6 +44,13 @@ export const EtcdClusterConditionType = { EtcdClusterHealthy: 'EtcdClusterHealth
 const AFTER_CHANGE_MS = 250;
 /** While waiting for etcd (a learner catching up, a member starting). */
 const WAITING_MS = 1_000;
+/**
+ * The same while a member Machine is new: a learner is promoted, and the next one added, the moment
+ * etcd allows (within seconds), not up to a second later each time. Only for a while, so a machine
+ * that never comes up is not polled that often for long.
+ */
+const NEW_MEMBER_WAITING_MS = 250;
+const NEW_MEMBER_FOR_MS = 60_000;
 /** A settled cluster is looked at this often, so member health and alarms stay current. */
 const SETTLED_MS = 10_000;
 
@@ -136,7 +143,8 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
       members: observation.members,
     };
     const step = nextStep(view);
-    const outcome = await takeStep(ctx, etcdCluster, clusterName, step, machines, observation, client);
+    const newMember = machines.some((m) => Date.now() - Date.parse(m.metadata.creationTimestamp ?? '') < NEW_MEMBER_FOR_MS);
+    const outcome = await takeStep(ctx, etcdCluster, clusterName, step, machines, observation, client, newMember ? NEW_MEMBER_WAITING_MS : WAITING_MS);
     report.observe(view, machines, observation, step, outcome.problem);
     await report.write(ctx);
     if (deleting && step.type === 'Done' && machines.length === 0) {
@@ -172,6 +180,7 @@ interface Outcome {
 
 async function takeStep(
   ctx: ManagerContext, etcdCluster: EtcdClusterObject, clusterName: string, step: Step, machines: MachineObject[], observation: MemberObservation, client: EtcdMemberClient | undefined,
+  waitingMs: number,
 ): Promise<Outcome> {
   const event = (reason: string, message: string) => ctx.recorder.event(etcdCluster, 'Normal', reason, message);
   const machine = (name: string) => machines.find((m) => m.metadata.name === name)!;
@@ -213,13 +222,13 @@ async function takeStep(
         await releaseMemberMachine(ctx, machine(step.machine));
         return { requeueAfter: AFTER_CHANGE_MS };
       case 'Wait':
-        return { requeueAfter: WAITING_MS };
+        return { requeueAfter: waitingMs };
       case 'Done':
         return { requeueAfter: SETTLED_MS };
     }
   } catch (error) {
     // etcd refusing for now (not in sync, its reconfiguration check) or not answering: planned again shortly.
-    if (error instanceof EtcdError || error instanceof EtcdUnreachableError) return { requeueAfter: WAITING_MS, problem: error.message };
+    if (error instanceof EtcdError || error instanceof EtcdUnreachableError) return { requeueAfter: waitingMs, problem: error.message };
     throw error;
   }
 }
