@@ -260,8 +260,8 @@ test('remediation is bounded by spec.remediation.maxInFlight: the second unhealt
     return state.filter(([deleting]) => deleting).length === 1 && state.some(([, reason]) => reason === 'RemediationDeferred') ? state : undefined;
   }, 'one Machine in remediation and the other deferred');
   assert.deepEqual(reasons.map(([, reason]) => reason).sort(), ['MachineDeleting', 'RemediationDeferred']);
-  const md = await getMD('rem');
-  assert.equal(md.status!.conditions!.find((c) => c.type === 'Remediating')!.status, 'True');
+  // The MachineDeployment summarises its Machines in batches: it says so shortly after, and keeps saying so while the deletion is held.
+  await eventually(async () => (await getMD('rem')).status?.conditions?.find((c) => c.type === 'Remediating')?.status === 'True', 'the MachineDeployment to report Remediating');
   for (const m of sick) h.simulation.holdDeletion.delete(m.metadata.name!);
   const after = await eventually(async () => {
     const list = await listMachines(h.client, ns, selectorOf('rem'));
