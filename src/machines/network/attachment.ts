@@ -6,7 +6,7 @@
 // finds everything made under a name prefix, whole or half-made, for adoption or clean-up.
 import { createHash } from 'node:crypto';
 import { findLink, ip, ipBatch, IpCommandError, ipIgnoringNotFound, ipJson, ipv4Addresses, type Link } from './ip-command.ts';
-import { validateInterfaceName } from './interface-name.ts';
+import { bridgeExists } from './bridge.ts';
 import { validateMachineAddress, type Subnet } from './subnet.ts';
 import { pathExists } from '../path-exists.ts';
 
@@ -145,10 +145,8 @@ async function ensureVethPair(name: string, machineId: string): Promise<void> {
 export async function attachMachine(options: AttachOptions): Promise<MachineAttachment> {
   const { machineId, bridge, subnet, address } = options;
   const name = attachmentName(machineId, options.namePrefix);
-  validateInterfaceName(bridge, 'bridge name');
   validateMachineAddress(subnet, address);
-  // sysfs answers these without an `ip` process; the daemon lives in the host's network namespace.
-  if (!(await pathExists(`/sys/class/net/${bridge}/bridge`))) {
+  if (!(await bridgeExists(bridge))) {
     throw new Error(`cannot attach machine ${machineId}: bridge ${bridge} does not exist; create it with ensureBridge first`);
   }
   const hostSide = [
@@ -162,6 +160,7 @@ export async function attachMachine(options: AttachOptions): Promise<MachineAtta
     ['link', 'set', 'dev', MACHINE_INTERFACE, 'up'],
     ['route', 'replace', 'default', 'via', subnet.gateway, 'dev', MACHINE_INTERFACE],
   ];
+  // sysfs tells without an `ip` process whether the host end exists in this (the host's) namespace.
   if (!(await pathExists(netnsPath(name))) && !(await pathExists(`/sys/class/net/${name}`))) {
     // Nothing of it exists (the usual case): two `ip` processes make it all. Should one fail half-way,
     // the next attach finds the parts and completes them below.

@@ -158,14 +158,16 @@ export class MachineRuntime {
           cgroupsPath: `${this.cgroupParent}/${id}`,
         });
         await writeFileAtomically(dirs.config, `${JSON.stringify(config, null, 2)}\n`);
-        await this.runc.runDetached(id, dirs.bundle, dirs.consoleLog, dirs.runcLog);
+        const pid = await this.runc.runDetached(id, dirs.bundle, dirs);
+        // runc said the init started, with this PID: what `runc state` would report, without another process.
+        const started: RuncState = { id, pid, status: 'running', bundle: dirs.bundle, rootfs: dirs.rootfs, created: new Date().toISOString(), annotations: config.annotations };
+        return this.describe(id, started, record, true);
       } catch (error) {
         await this.runc.delete(id).catch(() => {});
         await unmountOverlay(dirs.rootfs).catch(() => {});
         await unmountWritableLayer(dirs).catch(() => {});
         throw error;
       }
-      return this.describe(id, await this.runc.state(id), record, true);
     });
   }
 

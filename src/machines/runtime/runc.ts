@@ -63,13 +63,14 @@ export class Runc {
    * to `consoleLog` (appended), so the machine's output is kept without any Slipway process in
    * between; runc's own errors go to `runcLog` (overwritten) as JSON, to be told apart from the
    * machine's output (runc prints them on its stderr too, so they also show on the console, which
-   * helps whoever reads the logs).
+   * helps whoever reads the logs). Returns the init's host PID, which runc writes to `pidFile`.
    */
-  async runDetached(id: string, bundle: string, consoleLog: string, runcLog: string): Promise<void> {
-    await rm(runcLog, { force: true });
+  async runDetached(id: string, bundle: string, files: { consoleLog: string; runcLog: string; pidFile: string }): Promise<number> {
+    const { consoleLog, runcLog, pidFile } = files;
+    await Promise.all([rm(runcLog, { force: true }), rm(pidFile, { force: true })]);
     const console = await open(consoleLog, 'a', 0o640);
     try {
-      const child = spawn(this.binary, ['--root', this.root, '--log', runcLog, '--log-format', 'json', 'run', '--detach', '--bundle', bundle, id], {
+      const child = spawn(this.binary, ['--root', this.root, '--log', runcLog, '--log-format', 'json', 'run', '--detach', '--pid-file', pidFile, '--bundle', bundle, id], {
         stdio: ['ignore', console.fd, console.fd],
       });
       const code = await new Promise<number | null>((resolve, reject) => {
@@ -82,6 +83,7 @@ export class Runc {
     } finally {
       await console.close();
     }
+    return Number(await readFile(pidFile, 'utf8'));
   }
 
   async start(id: string): Promise<void> {
