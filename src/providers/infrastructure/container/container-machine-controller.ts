@@ -177,6 +177,8 @@ class MachineReconcile {
     this.set(paused);
     if (paused.status === 'True') return this.writeStatus();
     if (!hasFinalizer(this.machine, containerMachineFinalizer)) {
+      // A new machine: runc's list (for adoption, shared for two seconds) is read while the finalizer is written.
+      void this.host.containers().catch(() => undefined);
       const updated = await this.ctx.client.update(containerMachinesResource, { ...this.machine, metadata: withFinalizer(this.machine, containerMachineFinalizer) });
       this.machine = { ...this.machine, metadata: updated.metadata };
     }
