@@ -245,17 +245,21 @@ class MachineReconcile {
       if (current) await this.host.runtime.cleanup(id);
       await this.create(id, image, await attachMachine(attachmentFacts));
     }
-    await this.setProviderID(id);
     await this.updateClusterHosts(id);
 
     if (wantRunning && !running) {
-      if (!(await this.start(id, attachmentFacts, attached))) return this.finish(false);
+      // The providerID is written while the machine starts: one API round trip less before it is Ready.
+      const [started] = await Promise.all([this.start(id, attachmentFacts, attached), this.setProviderID(id)]);
+      if (!started) return this.finish(false);
       running = true;
-    } else if (!wantRunning) {
-      await this.stop(id);
-      running = false;
     } else {
-      this.status.state = 'Running';
+      await this.setProviderID(id);
+      if (!wantRunning) {
+        await this.stop(id);
+        running = false;
+      } else {
+        this.status.state = 'Running';
+      }
     }
     if (running) await this.bootstrap(owner, id, hostname);
     return this.finish(running);
