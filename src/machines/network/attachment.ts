@@ -185,7 +185,6 @@ export async function attachMachine(options: AttachOptions): Promise<MachineAtta
   };
 }
 
-
 /**
  * Removes a machine's veth pair and namespace by attachment name. Idempotent and safe on half-made
  * attachments: whatever part exists is removed, a missing part is no error. A process still inside

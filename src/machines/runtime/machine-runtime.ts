@@ -382,7 +382,6 @@ function parseLabels(json: string | undefined): Record<string, string> {
   }
 }
 
-
 /** Whether `machinePath` resolves (inside the machine) to an executable file. */
 async function hasExecutable(rootfs: string, machinePath: string): Promise<boolean> {
   const components = await resolveInRoot(rootfs, machinePath);
