@@ -4,9 +4,10 @@
 //   slipway:   `slipway run IMAGE --ssh=KEY.pub --memory 256MB` (a CLI process against a Slipway in its
 //              own process), the machine's address read from the API, then `ssh … root@ADDRESS true`
 //   reference: the same Debian rootfs (the image's unpacked layer in Slipway's store) on overlayfs,
-//              a network namespace with a veth on the same bridge (three `ip` processes: netns add
-//              and one batch each side), a config.json from `runc spec` with the same memory limit and
-//              capabilities, dropbear as the init, `runc run -d`, then the same `ssh … true`
+//              a network namespace with a veth on the same bridge (two `ip -batch` processes, as
+//              Slipway's: namespace and host side, then the inside), a config.json from `runc spec`
+//              with the same memory limit and capabilities, dropbear as the init, `runc run -d`,
+//              then the same `ssh … true`
 //   Also timed: `slipway ps`, a CLI process with one API request, the command's own share of a run.
 //   node bench/machine-run.ts [--runs N]
 import { execFile, spawn } from 'node:child_process';
@@ -103,13 +104,12 @@ try {
     await exec('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowerDir},upperdir=${bundle}/upper,workdir=${bundle}/work`, rootfs]);
     await mkdir(path.join(rootfs, 'root', '.ssh'), { recursive: true, mode: 0o700 });
     await writeFile(path.join(rootfs, 'root', '.ssh', 'authorized_keys'), await readFile(`${key}.pub`), { mode: 0o600 });
-    await exec('ip', ['netns', 'add', netns]);
     const batch = (args: string[], lines: string[]) => new Promise<void>((resolve, reject) => {
       const child = spawn('ip', [...args, '-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
       child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip ${args.join(' ')} -batch failed (${code})`))));
       child.stdin.end(lines.join('\n') + '\n');
     });
-    await batch([], [`link add ${netns} type veth peer name eth0 netns ${netns}`, `link set ${netns} master ${bridge}`, `link set ${netns} up`]);
+    await batch([], [`netns add ${netns}`, `link add ${netns} type veth peer name eth0 netns ${netns}`, `link set ${netns} master ${bridge}`, `link set ${netns} up`]);
     await batch(['-n', netns], ['link set lo up', `addr add ${address}/${subnet.prefixLength} dev eth0`, 'link set eth0 up', `route add default via ${subnet.gateway}`]);
     const config = structuredClone(runcSpec);
     config.root = { path: rootfs, readonly: false };

@@ -16,7 +16,7 @@ import type { GlobalOptions } from './global-options.ts';
 import { DEFAULT_DATA_DIR } from './kubeconfig-path.ts';
 import type { MachineObject } from './object-lookup.ts';
 
-const SSH_PROBE_INTERVAL_MS = 100;
+const SSH_PROBE_INTERVAL_MS = 25;
 
 /** The daemon's data directory, resolved as `slipway up` resolves it. */
 export function dataDirOf(argv: GlobalOptions): string {

@@ -2,9 +2,9 @@
 // directories (.yaml, .yml, .json; recursively with -R) or stdin, in the order given.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
 import { CliError } from './errors.ts';
+import { yaml } from './yaml.ts';
 
 export interface Manifest {
   object: KubeObject;
@@ -65,7 +65,7 @@ function objectsOf(value: unknown, source: string): Manifest[] {
 
 /** Parses multi-document YAML (JSON is YAML too); empty documents are skipped. */
 export function parseManifests(text: string, name: string): Manifest[] {
-  const documents = parseAllDocuments(text, { prettyErrors: true });
+  const documents = yaml().parseAllDocuments(text, { prettyErrors: true });
   if (!Array.isArray(documents)) return []; // an empty stream
   const manifests: Manifest[] = [];
   documents.forEach((document, index) => {

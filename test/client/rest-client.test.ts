@@ -2,7 +2,7 @@
 // apply, errors as ApiError with the server's Status, deletes, scale, watch and discovery.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -55,7 +55,9 @@ test('kubeconfig: write, read back, several contexts, client certificates, clear
     assert.deepEqual(await resolveContext(read), { server: 'https://127.0.0.1:1', namespace: 'ns1', caCert: 'CA-PEM', token: 't1' });
     assert.deepEqual(await resolveContext(read, { context: 'two' }), { server: 'https://127.0.0.1:2', namespace: 'default', clientCert: 'CERT', clientKey: 'KEY' });
     await assert.rejects(resolveContext(read, { context: 'three' }), /context "three" not found/);
-    await assert.rejects(resolveContext(parseKubeconfig('apiVersion: v1\nkind: Config\n')), /current-context is not set/);
+    await assert.rejects(resolveContext(await parseKubeconfig('apiVersion: v1\nkind: Config\n')), /current-context is not set/);
+    assert.match(await readFile(file, 'utf8'), /^\{\n/, 'written as JSON, read without the YAML parser');
+    assert.equal((await parseKubeconfig('{current-context: x, clusters: []}'))['current-context'], 'x', 'a YAML flow mapping is not JSON, and still read');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import type { KubeObject } from '../../src/api/meta.ts';
 import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
-const cli = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+const cli = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const ns = 'capi-e2e';
 const name = 'lifecycle';
 const md = `${name}-md-0`;

@@ -20,7 +20,7 @@ import {
 import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.js');
 const name = 'ledger';
 
 test('one manifest makes a 3-member TLS-only etcd cluster; deleting the Cluster leaves nothing', async (t) => {

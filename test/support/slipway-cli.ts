@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-export const SLIPWAY_MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+export const SLIPWAY_MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.js');
 
 export interface CliResult {
   code: number | null;

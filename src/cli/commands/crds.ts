@@ -1,12 +1,12 @@
 // `slipway crds`: the CustomResourceDefinitions `slipway up` installs, as multi-document YAML, so
 // any Kubernetes API server can serve Slipway's kinds: `slipway crds | kubectl apply -f -`.
 import type { CommandModule } from 'yargs';
-import { stringify } from 'yaml';
+import { yaml } from '../yaml.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import type { GlobalOptions } from '../global-options.ts';
 
 /** One document per CRD, separated by `---`; long strings are never folded. */
-const crdsYaml = (crds: readonly KubeObject[]): string => crds.map((crd) => stringify(crd, { lineWidth: 0 })).join('---\n');
+const crdsYaml = (crds: readonly KubeObject[]): string => crds.map((crd) => yaml().stringify(crd, { lineWidth: 0 })).join('---\n');
 
 export const crdsCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'crds',

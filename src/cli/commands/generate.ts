@@ -7,9 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { parseAllDocuments } from 'yaml';
 import { CliError, UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import { yaml } from '../yaml.ts';
 
 const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../../templates');
 
@@ -141,7 +141,7 @@ export function clusterTemplateValues(inputs: ClusterTemplateInputs, env: Readon
 
 /** Fails with the document's position when the filled template is not valid YAML (e.g. a value that breaks the syntax). */
 function checkYaml(manifest: string, source: string): void {
-  for (const [i, doc] of parseAllDocuments(manifest).entries()) {
+  for (const [i, doc] of yaml().parseAllDocuments(manifest).entries()) {
     const error = doc.errors[0];
     if (error) throw new CliError(`the filled template ${source} is not valid YAML (document ${i + 1}): ${error.message.split('\n')[0]}`, 'check the values of the variables used there');
   }

@@ -1,7 +1,7 @@
 // Whole objects as YAML, JSON or "kind/name", matching kubectl's -o yaml|json|name output:
 // YAML keys sorted, sequences not indented under their key; JSON indented by four spaces;
 // several objects wrapped in a v1 List.
-import { stringify } from 'yaml';
+import { yaml } from '../yaml.ts';
 import { splitApiVersion, type KubeObject } from '../../api/meta.ts';
 
 export interface ObjectList {
@@ -31,7 +31,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function toYaml(value: unknown): string {
-  return stringify(sortKeys(value), { indentSeq: false, lineWidth: 0 });
+  return yaml().stringify(sortKeys(value), { indentSeq: false, lineWidth: 0 });
 }
 
 export function toJson(value: unknown): string {

@@ -5,9 +5,10 @@
 // finds them again, and the host end's alias records the machine id itself. `listAttachments`
 // finds everything made under a name prefix, whole or half-made, for adoption or clean-up.
 import { createHash } from 'node:crypto';
-import { findLink, ip, IpCommandError, ipIgnoringNotFound, ipJson, ipv4Addresses, type Link } from './ip-command.ts';
-import { validateInterfaceName } from './interface-name.ts';
+import { findLink, ip, ipBatch, IpCommandError, ipIgnoringNotFound, ipJson, ipv4Addresses, type Link } from './ip-command.ts';
+import { bridgeExists } from './bridge.ts';
 import { validateMachineAddress, type Subnet } from './subnet.ts';
+import { pathExists } from '../path-exists.ts';
 
 export const DEFAULT_NAME_PREFIX = 'slw';
 /** The machine's interface inside its namespace. */
@@ -144,29 +145,34 @@ async function ensureVethPair(name: string, machineId: string): Promise<void> {
 export async function attachMachine(options: AttachOptions): Promise<MachineAttachment> {
   const { machineId, bridge, subnet, address } = options;
   const name = attachmentName(machineId, options.namePrefix);
-  validateInterfaceName(bridge, 'bridge name');
   validateMachineAddress(subnet, address);
-  const bridgeLink = await findLink(bridge);
-  if (bridgeLink?.linkinfo?.info_kind !== 'bridge') {
+  if (!(await bridgeExists(bridge))) {
     throw new Error(`cannot attach machine ${machineId}: bridge ${bridge} does not exist; create it with ensureBridge first`);
   }
-
-  await ensureNetns(name);
-  await ensureVethPair(name, machineId);
-  await ip(['link', 'set', 'dev', name, 'alias', machineId]);
-  await ip(['link', 'set', 'dev', name, 'master', bridge]);
-  await ip(['link', 'set', 'dev', name, 'up']);
-
-  const inside = ['-netns', name];
-  await ip([...inside, 'link', 'set', 'dev', 'lo', 'up']);
-  for (const a of await ipv4Addresses(MACHINE_INTERFACE, name)) {
-    if (a.address !== address || a.prefixLength !== subnet.prefixLength) {
-      await ip([...inside, 'addr', 'del', `${a.address}/${a.prefixLength}`, 'dev', MACHINE_INTERFACE]);
-    }
+  const hostSide = [
+    ['link', 'set', 'dev', name, 'alias', machineId],
+    ['link', 'set', 'dev', name, 'master', bridge],
+    ['link', 'set', 'dev', name, 'up'],
+  ];
+  const inside = [
+    ['link', 'set', 'dev', 'lo', 'up'],
+    ['addr', 'replace', `${address}/${subnet.prefixLength}`, 'broadcast', subnet.broadcast, 'dev', MACHINE_INTERFACE],
+    ['link', 'set', 'dev', MACHINE_INTERFACE, 'up'],
+    ['route', 'replace', 'default', 'via', subnet.gateway, 'dev', MACHINE_INTERFACE],
+  ];
+  // sysfs tells without an `ip` process whether the host end exists in this (the host's) namespace.
+  if (!(await pathExists(netnsPath(name))) && !(await pathExists(`/sys/class/net/${name}`))) {
+    // Nothing of it exists (the usual case): two `ip` processes make it all. Should one fail half-way,
+    // the next attach finds the parts and completes them below.
+    await ipBatch([['netns', 'add', name], ['link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', MACHINE_INTERFACE, 'netns', name], ...hostSide]);
+    await ipBatch(inside, name);
+  } else {
+    await ensureNetns(name);
+    await ensureVethPair(name, machineId);
+    await ipBatch(hostSide);
+    const stale = (await ipv4Addresses(MACHINE_INTERFACE, name)).filter((a) => a.address !== address || a.prefixLength !== subnet.prefixLength);
+    await ipBatch([...stale.map((a) => ['addr', 'del', `${a.address}/${a.prefixLength}`, 'dev', MACHINE_INTERFACE]), ...inside], name);
   }
-  await ip([...inside, 'addr', 'replace', `${address}/${subnet.prefixLength}`, 'broadcast', subnet.broadcast, 'dev', MACHINE_INTERFACE]);
-  await ip([...inside, 'link', 'set', 'dev', MACHINE_INTERFACE, 'up']);
-  await ip([...inside, 'route', 'replace', 'default', 'via', subnet.gateway, 'dev', MACHINE_INTERFACE]);
 
   return {
     name,

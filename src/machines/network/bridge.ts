@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { findLink, ip, IpCommandError, ipIgnoringNotFound, ipJson, ipv4Addresses, type LinkAddresses } from './ip-command.ts';
 import { validateInterfaceName } from './interface-name.ts';
+import { pathExists } from '../path-exists.ts';
 import { networksOverlap, type Subnet } from './subnet.ts';
 
 export interface Bridge {
@@ -60,6 +61,15 @@ export async function ensureBridge(options: { name: string; subnet: Subnet }): P
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/forwarding`, '0');
   await ip(['link', 'set', 'dev', name, 'up']);
   return { name, subnet, gateway: subnet.gateway };
+}
+
+/**
+ * Whether a bridge named `name` exists in this process's network namespace: sysfs says so without
+ * an `ip` process, which matters on paths run for every machine.
+ */
+export async function bridgeExists(name: string): Promise<boolean> {
+  validateInterfaceName(name, 'bridge name');
+  return pathExists(`/sys/class/net/${name}/bridge`);
 }
 
 /** Removes bridge `name` if it exists (its ports are detached, not deleted). Throws if `name` is not a bridge. */

@@ -22,6 +22,8 @@ export interface MachineDirectory {
   consoleLog: string;
   /** runc's own error log for the last create (kept apart from the machine's console). */
   runcLog: string;
+  /** Where runc writes the init's host PID when it starts it. */
+  pidFile: string;
   /** The machine's record: its spec and creation time. */
   metadata: string;
 }
@@ -43,6 +45,7 @@ export function machineDirectory(root: string, id: string): MachineDirectory {
     config: path.join(bundle, 'config.json'),
     consoleLog: path.join(dir, 'console.log'),
     runcLog: path.join(dir, 'runc.log'),
+    pidFile: path.join(dir, 'init.pid'),
     metadata: path.join(dir, 'machine.json'),
   };
 }

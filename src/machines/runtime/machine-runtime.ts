@@ -3,7 +3,7 @@
 // owns the machines' state directories and Slipway's runc root; networking is the caller's (it
 // passes an existing network namespace and the machine's address).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { isMounted, mountOverlay, unmountOverlay } from './overlay-rootfs.ts';
 import { makeWritableLayer, mountWritableLayer, unmountWritableLayer } from './writable-layer.ts';
 import { Runc, type ExecOptions, type ExecResult, type RuncState } from './runc.ts';
 import { signalNumber, stopSignal } from './stop-signal.ts';
+import { pathExists } from '../path-exists.ts';
 
 export interface MachineRuntimeOptions {
   /** Where machines' state directories live: <root>/<machine-id>/. */
@@ -126,7 +127,7 @@ export class MachineRuntime {
 
   /**
    * Starts the machine: mounts its root filesystem, writes its hostname, hosts, keys and init,
-   * writes the bundle, and has runc create and start it, detached. Idempotent: a running machine
+   * writes the bundle, and has runc run it, detached. Idempotent: a running machine
    * is left alone, a stopped or killed one is started again with the files it had.
    */
   async start(id: string): Promise<MachineStatus> {
@@ -157,15 +158,16 @@ export class MachineRuntime {
           cgroupsPath: `${this.cgroupParent}/${id}`,
         });
         await writeFileAtomically(dirs.config, `${JSON.stringify(config, null, 2)}\n`);
-        await this.runc.create(id, dirs.bundle, dirs.consoleLog, dirs.runcLog);
-        await this.runc.start(id);
+        const pid = await this.runc.runDetached(id, dirs.bundle, dirs);
+        // runc said the init started, with this PID: what `runc state` would report, without another process.
+        const started: RuncState = { id, pid, status: 'running', bundle: dirs.bundle, rootfs: dirs.rootfs, created: new Date().toISOString(), annotations: config.annotations };
+        return this.describe(id, started, record, true);
       } catch (error) {
         await this.runc.delete(id).catch(() => {});
         await unmountOverlay(dirs.rootfs).catch(() => {});
         await unmountWritableLayer(dirs).catch(() => {});
         throw error;
       }
-      return this.describe(id, await this.runc.state(id), record, true);
     });
   }
 
@@ -179,7 +181,7 @@ export class MachineRuntime {
       const dirs = this.directory(id);
       const began = performance.now();
       const current = await this.runc.state(id);
-      if (!current && !(await exists(dirs.dir))) throw notFound(id);
+      if (!current && !(await pathExists(dirs.dir))) throw notFound(id);
       let graceful = true;
       if (current?.status === 'running') {
         const signal = Number(current.annotations[STOP_SIGNAL_ANNOTATION]) || constants.signals.SIGTERM;
@@ -202,7 +204,7 @@ export class MachineRuntime {
     validateMachineId(id);
     const number = signalNumber(signal);
     if (number === undefined) throw new MachineRuntimeError('Invalid', `signal ${JSON.stringify(signal)} is not a signal: give a name like SIGTERM or a number`);
-    if (!(await this.runc.state(id)) && !(await exists(this.directory(id).dir))) throw notFound(id);
+    if (!(await this.runc.state(id)) && !(await pathExists(this.directory(id).dir))) throw notFound(id);
     await this.runc.kill(id, number);
   }
 
@@ -211,18 +213,18 @@ export class MachineRuntime {
     const dirs = this.directory(id);
     const container = await this.runc.state(id);
     const record = await this.readRecord(dirs).catch(() => undefined);
-    if (!container && !record && !(await exists(dirs.dir))) throw notFound(id);
+    if (!container && !record && !(await pathExists(dirs.dir))) throw notFound(id);
     return this.describe(id, container, record, await isMounted(dirs.rootfs));
   }
 
   /**
    * Every machine Slipway has here: the containers under its runc root and the state
    * directories under its root, half-made ones included (so a restarted controller can adopt
-   * or clean them up).
+   * or clean them up). `containers` is runc's list when the caller has just read it.
    */
-  async list(): Promise<MachineStatus[]> {
-    const containers = new Map((await this.runc.list()).map((state) => [state.id, state]));
-    const ids = new Set(containers.keys());
+  async list(containers?: RuncState[]): Promise<MachineStatus[]> {
+    const byId = new Map((containers ?? await this.runc.list()).map((state) => [state.id, state]));
+    const ids = new Set(byId.keys());
     for (const entry of await readdir(this.root, { withFileTypes: true }).catch(() => [])) {
       if (entry.isDirectory() && isMachineId(entry.name)) ids.add(entry.name);
     }
@@ -231,7 +233,7 @@ export class MachineRuntime {
     for (const id of [...ids].sort()) {
       const dirs = this.directory(id);
       const record = await this.readRecord(dirs).catch(() => undefined);
-      machines.push(this.describe(id, containers.get(id), record, mountPoints.has(dirs.rootfs)));
+      machines.push(this.describe(id, byId.get(id), record, mountPoints.has(dirs.rootfs)));
     }
     return machines;
   }
@@ -262,7 +264,7 @@ export class MachineRuntime {
     const dirs = this.directory(id);
     const current = await this.runc.state(id);
     if (current?.status !== 'running') {
-      if (!current && !(await exists(dirs.dir))) throw notFound(id);
+      if (!current && !(await pathExists(dirs.dir))) throw notFound(id);
       throw new MachineRuntimeError('Invalid', `machine ${id} is not running (${current?.status ?? 'stopped'}): start it first`);
     }
     return this.runc.exec(id, command, options, path.join(dirs.dir, `exec-${randomBytes(6).toString('hex')}.log`));
@@ -296,7 +298,7 @@ export class MachineRuntime {
   /** Everything the machine's init has written to its console, across restarts. */
   async logs(id: string): Promise<string> {
     const dirs = this.directory(id);
-    if (!(await exists(dirs.dir))) throw notFound(id);
+    if (!(await pathExists(dirs.dir))) throw notFound(id);
     return readConsoleLog(dirs.consoleLog);
   }
 
@@ -378,10 +380,6 @@ function parseLabels(json: string | undefined): Record<string, string> {
   } catch {
     return {};
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
 }
 
 /** Whether `machinePath` resolves (inside the machine) to an executable file. */

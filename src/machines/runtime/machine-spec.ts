@@ -10,6 +10,7 @@ import { MachineRuntimeError } from './machine-runtime-error.ts';
 import { overlayPathProblem } from './overlay-rootfs.ts';
 import { resourceProblems, type MachineResources } from './resource-limits.ts';
 import { signalNumber } from './stop-signal.ts';
+import { pathExists } from '../path-exists.ts';
 
 export interface HostEntry {
   ip: string;
@@ -132,7 +133,7 @@ export async function validateMachineSpec(spec: MachineSpec): Promise<void> {
     for (const dir of spec.lowerDirs) {
       if (!(await isDirectory(dir))) problems.push(`lower directory ${dir} does not exist or is not a directory: pull or unpack the image first`);
     }
-    if (spec.networkNamespace !== undefined && !(await exists(spec.networkNamespace))) {
+    if (spec.networkNamespace !== undefined && !(await pathExists(spec.networkNamespace))) {
       problems.push(`network namespace ${spec.networkNamespace} does not exist: create it (ip netns add) before the machine`);
     }
   }
@@ -141,8 +142,4 @@ export async function validateMachineSpec(spec: MachineSpec): Promise<void> {
 
 async function isDirectory(dir: string): Promise<boolean> {
   return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined)) !== undefined;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { HostCommandResult } from '../host-command.ts';
 import { MachineRuntimeError, runtimeTools } from './machine-runtime-error.ts';
+import { pathExists } from '../path-exists.ts';
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -34,6 +35,9 @@ export interface ExecResult {
   stderr: Buffer;
 }
 
+/** The container ids runc accepts (its own rule), none of which leaves ROOT as a path. */
+const RUNC_ID = /^(?!\.{1,2}$)[\w+.-]+$/;
+
 export class Runc {
   /** runc's state directory for Slipway's containers. */
   readonly root: string;
@@ -55,16 +59,18 @@ export class Runc {
   }
 
   /**
-   * `runc create`: the init's stdout and stderr go straight to `consoleLog` (appended), so the
-   * machine's output is kept without any Slipway process in between; runc's own errors go to
-   * `runcLog` (overwritten) as JSON, to be told apart from the machine's output (runc prints them
-   * on its stderr too, so they also show on the console, which helps whoever reads the logs).
+   * `runc run --detach` (create and start in one process): the init's stdout and stderr go straight
+   * to `consoleLog` (appended), so the machine's output is kept without any Slipway process in
+   * between; runc's own errors go to `runcLog` (overwritten) as JSON, to be told apart from the
+   * machine's output (runc prints them on its stderr too, so they also show on the console, which
+   * helps whoever reads the logs). Returns the init's host PID, which runc writes to `pidFile`.
    */
-  async create(id: string, bundle: string, consoleLog: string, runcLog: string): Promise<void> {
-    await rm(runcLog, { force: true });
+  async runDetached(id: string, bundle: string, files: { consoleLog: string; runcLog: string; pidFile: string }): Promise<number> {
+    const { consoleLog, runcLog, pidFile } = files;
+    await Promise.all([rm(runcLog, { force: true }), rm(pidFile, { force: true })]);
     const console = await open(consoleLog, 'a', 0o640);
     try {
-      const child = spawn(this.binary, ['--root', this.root, '--log', runcLog, '--log-format', 'json', 'create', '--bundle', bundle, id], {
+      const child = spawn(this.binary, ['--root', this.root, '--log', runcLog, '--log-format', 'json', 'run', '--detach', '--pid-file', pidFile, '--bundle', bundle, id], {
         stdio: ['ignore', console.fd, console.fd],
       });
       const code = await new Promise<number | null>((resolve, reject) => {
@@ -73,10 +79,11 @@ export class Runc {
           : error));
         child.once('close', resolve);
       });
-      if (code !== 0) throw runcError('create', id, await runcLogErrors(runcLog));
+      if (code !== 0) throw runcError('run', id, await runcLogErrors(runcLog));
     } finally {
       await console.close();
     }
+    return Number(await readFile(pidFile, 'utf8'));
   }
 
   async start(id: string): Promise<void> {
@@ -85,6 +92,9 @@ export class Runc {
 
   /** The container's state, or undefined when runc has no such container. */
   async state(id: string): Promise<RuncState | undefined> {
+    // runc keeps each container's state in ROOT/ID (what its own `list` reads): without that
+    // directory there is no container, and no runc process need say so.
+    if (RUNC_ID.test(id) && !(await pathExists(path.join(this.root, id)))) return undefined;
     const result = await this.run(['state', id]);
     if (result.exitCode !== 0) {
       if (/does not exist|not exist/i.test(result.stderr.toString())) return undefined;

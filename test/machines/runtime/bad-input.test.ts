@@ -60,7 +60,7 @@ test('a start that fails in runc leaves the machine stopped and unmounted, and s
   const notANamespace = path.join(runtime.root, 'not-a-namespace');
   await writeFile(notANamespace, '');
   await runtime.create(machineSpec(id, lower, { networkNamespace: notANamespace }));
-  await assert.rejects(runtime.start(id), (error: MachineRuntimeError) => error.reason === 'Command' && /runc create of machine rt-fail-\w+ failed: .*namespace/i.test(error.message));
+  await assert.rejects(runtime.start(id), (error: MachineRuntimeError) => error.reason === 'Command' && /runc run of machine rt-fail-\w+ failed: .*namespace/i.test(error.message));
   const state = await runtime.state(id);
   assert.deepEqual([state.status, state.rootfsMounted, state.hasContainer], ['stopped', false, false]);
   assert.ok(!(await readMounts()).some((mount) => mount.mountPoint.startsWith(`${runtime.root}/`)));

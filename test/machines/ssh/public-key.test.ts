@@ -45,6 +45,9 @@ test('garbage, private keys, options, weak and altered keys are refused with the
   const weak = await sshKeygen(dir, 'rsa', '1024', 'old');
   const ecdsa = await sshKeygen(dir, 'ecdsa', '256', 'ec');
   const privateKey = await readFile(path.join(dir, 'ed25519-256'), 'utf8');
+  // The same ECDSA key with its point moved off the curve (last byte of Y changed).
+  const ecdsaBlob = Buffer.from(ecdsa.line.split(' ')[1], 'base64');
+  ecdsaBlob[ecdsaBlob.length - 1] ^= 1;
 
   const cases: [string, RegExp][] = [
     ['', /no key given; expected a line like "ssh-ed25519 AAAA… comment"/],
@@ -62,6 +65,7 @@ test('garbage, private keys, options, weak and altered keys are refused with the
     [`ssh-ed25519 ${data}AAAA`, /is not a valid ssh-ed25519 key/],
     [`ssh-rsa ${data}`, /is not a valid ssh-rsa key/],
     [`ecdsa-sha2-nistp384 ${ecdsa.line.split(' ')[1]}`, /is not a valid ecdsa-sha2-nistp384 key/],
+    [`ecdsa-sha2-nistp256 ${ecdsaBlob.toString('base64')}`, /is not a valid ecdsa-sha2-nistp256 key/],
     [`ssh-ed25519 ${Buffer.from('hello world, not a key').toString('base64')}`, /is not a valid ssh-ed25519 key/],
     [weak.line, /RSA key has 1024 bits; use at least 2048 bits, or an ed25519 key/],
   ];

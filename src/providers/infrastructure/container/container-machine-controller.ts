@@ -177,6 +177,8 @@ class MachineReconcile {
     this.set(paused);
     if (paused.status === 'True') return this.writeStatus();
     if (!hasFinalizer(this.machine, containerMachineFinalizer)) {
+      // A new machine: runc's list (for adoption, shared for two seconds) is read while the finalizer is written.
+      void this.host.containers().catch(() => undefined);
       const updated = await this.ctx.client.update(containerMachinesResource, { ...this.machine, metadata: withFinalizer(this.machine, containerMachineFinalizer) });
       this.machine = { ...this.machine, metadata: updated.metadata };
     }
@@ -208,10 +210,10 @@ class MachineReconcile {
     if (owner?.spec.failureDomain) this.status.failureDomain = owner.spec.failureDomain;
 
     const network = this.network(owner);
-    const id = await this.machineId();
+    const { id, fresh } = await this.machineId();
     let running = (await this.host.runningMachines()).has(id);
     let current: MachineStatus | undefined;
-    if (!running) {
+    if (!running && !fresh) {
       current = await this.host.runtime.state(id).catch((error: unknown) => {
         if (error instanceof MachineRuntimeError && error.reason === 'NotFound') return undefined;
         throw error;
@@ -243,17 +245,21 @@ class MachineReconcile {
       if (current) await this.host.runtime.cleanup(id);
       await this.create(id, image, await attachMachine(attachmentFacts));
     }
-    await this.setProviderID(id);
     await this.updateClusterHosts(id);
 
     if (wantRunning && !running) {
-      if (!(await this.start(id, attachmentFacts, attached))) return this.finish(false);
+      // The providerID is written while the machine starts: one API round trip less before it is Ready.
+      const [started] = await Promise.all([this.start(id, attachmentFacts, attached), this.setProviderID(id)]);
+      if (!started) return this.finish(false);
       running = true;
-    } else if (!wantRunning) {
-      await this.stop(id);
-      running = false;
     } else {
-      this.status.state = 'Running';
+      await this.setProviderID(id);
+      if (!wantRunning) {
+        await this.stop(id);
+        running = false;
+      } else {
+        this.status.state = 'Running';
+      }
     }
     if (running) await this.bootstrap(owner, id, hostname);
     return this.finish(running);
@@ -319,17 +325,18 @@ class MachineReconcile {
   /**
    * The machine's runtime id: the one in status, or one the runtime labelled with this object's uid
    * (made before a crash kept status from recording it), or a new one — written to status before any
-   * machine exists under it.
+   * machine exists under it. `fresh` when it is new: nothing exists under it yet.
    */
-  private async machineId(): Promise<string> {
-    if (this.status.machineID) return this.status.machineID;
-    const adopted = (await this.host.runtime.list()).find((m) => m.labels[MachineLabel.uid] === this.machine.metadata.uid);
+  private async machineId(): Promise<{ id: string; fresh: boolean }> {
+    if (this.status.machineID) return { id: this.status.machineID, fresh: false };
+    // Only this reconcile makes a machine for this uid, so runc's list of a moment ago is recent enough.
+    const adopted = (await this.host.runtime.list(await this.host.containers())).find((m) => m.labels[MachineLabel.uid] === this.machine.metadata.uid);
     this.status.machineID = adopted?.id ?? randomBytes(8).toString('hex');
     this.status.state = 'Creating';
     this.set({ type: ContainerMachineConditionType.Provisioned, status: 'False', reason: ContainerMachineReason.Creating, message: `Creating machine ${this.status.machineID}` });
     this.set({ type: ConditionType.Ready, status: 'False', reason: ContainerMachineReason.Creating, message: `Creating machine ${this.status.machineID}` });
     await this.writeStatus();
-    return this.status.machineID;
+    return { id: this.status.machineID, fresh: adopted === undefined };
   }
 
   /** The machine's address on the Network (any other it holds, from an interrupted allocation, is released). */

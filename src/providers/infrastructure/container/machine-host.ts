@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ImageStore } from '../../../machines/images/index.ts';
-import { MachineRuntime } from '../../../machines/runtime/index.ts';
+import { MachineRuntime, type RuncState } from '../../../machines/runtime/index.ts';
 import { PortForwards } from '../../../machines/network/port-forwards.ts';
 
 export interface MachineHostOptions {
@@ -35,7 +35,7 @@ export class MachineHost {
   readonly images: ImageStore;
   readonly portForwards = new PortForwards();
   readonly namePrefix: string;
-  #running: { at: number; ids: Promise<Set<string>> } | undefined;
+  #containers: { at: number; states: Promise<RuncState[]> } | undefined;
 
   private constructor(runtime: MachineRuntime, images: ImageStore, namePrefix: string) {
     this.runtime = runtime;
@@ -51,22 +51,27 @@ export class MachineHost {
   }
 
   /**
-   * The ids of the machines whose init runs, from one `runc list` shared by every reconcile within two
-   * seconds: periodic liveness checks of many machines then cost one process, not one each.
+   * runc's list of containers, from one `runc list` shared by every reconcile within two seconds:
+   * periodic liveness checks of many machines then cost one process, not one each.
    */
-  runningMachines(): Promise<Set<string>> {
+  containers(): Promise<RuncState[]> {
     const now = Date.now();
-    if (!this.#running || now - this.#running.at > RUNC_LIST_MAX_AGE_MS) {
-      const ids = this.runtime.runc.list().then((states) => new Set(states.filter((s) => s.status === 'running').map((s) => s.id)));
-      this.#running = { at: now, ids };
-      ids.catch(() => { this.#running = undefined; });
+    if (!this.#containers || now - this.#containers.at > RUNC_LIST_MAX_AGE_MS) {
+      const states = this.runtime.runc.list();
+      this.#containers = { at: now, states };
+      states.catch(() => { this.#containers = undefined; });
     }
-    return this.#running.ids;
+    return this.#containers.states;
+  }
+
+  /** The ids of the machines whose init runs (from containers()). */
+  async runningMachines(): Promise<Set<string>> {
+    return new Set((await this.containers()).filter((s) => s.status === 'running').map((s) => s.id));
   }
 
   /** Forgets the cached `runc list` (after this process started or stopped a machine). */
   invalidateRunning(): void {
-    this.#running = undefined;
+    this.#containers = undefined;
   }
 
   /** Stops the port forwarders; machines keep running (a restarted daemon adopts them). */

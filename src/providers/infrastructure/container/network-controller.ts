@@ -9,8 +9,7 @@ import type { IPAddress } from '../../../api/slipway.dev/v1alpha1/ip-address.ts'
 import type { Network, NetworkStatus } from '../../../api/slipway.dev/v1alpha1/network.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../../client/controller.ts';
 import { setCondition, type ConditionState } from '../../../controllers/provider-contract/conditions.ts';
-import { ensureBridge, removeBridge } from '../../../machines/network/bridge.ts';
-import { findLink } from '../../../machines/network/ip-command.ts';
+import { bridgeExists, ensureBridge, removeBridge } from '../../../machines/network/bridge.ts';
 import { parseSubnet } from '../../../machines/network/subnet.ts';
 import { hasFinalizer, releaseFinalizer, withFinalizer } from '../lifecycle.ts';
 import { ipAddressesResource, networkFinalizer, networksResource } from './resources.ts';
@@ -69,7 +68,7 @@ async function reconcileNetwork(key: string, ctx: ManagerContext): Promise<Recon
   if (sharing) return fail(NetworkReason.BridgeConflict, `bridge ${network.spec.bridge} belongs to Network ${sharing.metadata.name}; give this Network its own bridge`);
   const ready = network.status?.conditions?.find((c) => c.type === ConditionType.Ready);
   // Reconciles come with every allocation in the Network: a bridge already made needs one look, not a rebuild.
-  if (ready?.status === 'True' && ready.observedGeneration === generation && (await findLink(network.spec.bridge))?.linkinfo?.info_kind === 'bridge') return;
+  if (ready?.status === 'True' && ready.observedGeneration === generation && (await bridgeExists(network.spec.bridge))) return;
   try {
     const bridge = await ensureBridge({ name: network.spec.bridge, subnet: parseSubnet(network.spec.subnet) });
     status.gateway = bridge.gateway;
