@@ -35,12 +35,16 @@ test('SIGKILL five times during a scale-up to 500: exactly 500 Machines, no orph
     const port = Number(new URL(slipway.url).port);
     await applyCluster(clientOf(slipway));
     let peak = 0;
-    for (let kill = 1; kill <= 5; kill++) {
+    // Five random moments of the scale-up, as Machine counts: each kill comes once the restarted Slipway has made
+    // Machines beyond the last kill and reached its count. A delay in time instead could outlast a fast scale-up.
+    const killAt = Array.from({ length: 5 }, () => 10 + Math.floor(Math.random() * (replicas - 100))).sort((a, b) => a - b);
+    for (const [i, count] of killAt.entries()) {
+      const kill = i + 1;
       const client = clientOf(slipway);
-      // Kill while Machines are being created: once the restarted Slipway has made progress, at a random moment.
-      await until('the scale-up under way', async () => (await client.listAll(machines, { namespace: ns })).items.length > peak, 60_000);
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1500));
-      const before = (await client.listAll(machines, { namespace: ns })).items.length;
+      const before = await until(`the scale-up past ${count} Machines`, async () => {
+        const made = (await client.listAll(machines, { namespace: ns })).items.length;
+        return made > peak && made >= count && made;
+      }, 60_000, 25);
       await slipway.kill();
       peak = Math.max(peak, before);
       console.log(`SIGKILL ${kill}: ${before} Machines existed`);

@@ -1,8 +1,8 @@
 // A MachineSet's writes to its Machines (creations, deletions, in-place updates, conditions) are independent
 // of each other: made one after the other, each waits a full round trip (and a store commit) for the previous
 // one, so a reconcile touching a thousand Machines takes tens of seconds and stalls the rollout behind it.
-// Made several at a time they share commits. As Cluster API aggregates the errors of its per-Machine writes,
-// one failure does not stop the others: every item is tried, then the first error is thrown.
+// Made a few at a time they share commits. As Cluster API aggregates the errors of its per-Machine writes, one
+// failure does not stop the others: every item is tried, then the first error is thrown.
 
 /** Machine writes of one reconcile in flight at once. */
 export const MACHINE_WRITES_IN_FLIGHT = 16;

@@ -1,9 +1,9 @@
-// Scale-up: for each missing Machine (a few at a time), a name, then clones of the bootstrap config template
-// (when the template has a configRef) and of the infrastructure machine template named like the Machine and owned
-// by the MachineSet (the Machine controller takes the ownership over once the Machine exists), then the Machine
-// itself. If the Machine cannot be created, the clones this attempt made are deleted at once, and clones left
-// behind by a crash between the two are found and deleted later (cleanupOrphanedClones) because no Machine of the
-// MachineSet points at them.
+// Scale-up: for each missing Machine (several at a time, see in-parallel.ts), a name, then clones of the
+// bootstrap config template (when the template has a configRef) and of the infrastructure machine template named
+// like the Machine and owned by the MachineSet (the Machine controller takes the ownership over once the Machine
+// exists), then the Machine itself. If the Machine cannot be created, the clones this attempt made are deleted at
+// once, and clones left behind by a crash between the two are found and deleted later (cleanupOrphanedClones)
+// because no Machine of the MachineSet points at them.
 import type { Machine } from '../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import type { MachineSet } from '../../api/cluster.x-k8s.io/v1beta2/machine-set.ts';
 import { templateSuffix } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
@@ -16,14 +16,6 @@ import { machinesResource } from '../cluster/resources.ts';
 import { MACHINE_SET_MANAGER, machineAnnotations, machineLabels, machineSetOwnerReference, newMachine } from './desired-machine.ts';
 import { forEachInParallel } from './in-parallel.ts';
 import { machineName } from './machine-naming.ts';
-
-/**
- * Machines created at once: fewer than other writes (MACHINE_WRITES_IN_FLIGHT), because each new Machine is work
- * for the Machine and infrastructure controllers, and creating Machines faster than those bring them up only
- * grows a backlog (16 at a time, 100 clusters had all their 10,000 Machines while 1,500 were Running). Two at a
- * time already bring 1,000 Machines up in about 14 s.
- */
-const MACHINE_CREATIONS_IN_FLIGHT = 2;
 
 /** Names tried before settling for one a cached Machine has (its creation then fails, and the next reconcile tries again). */
 const NAME_ATTEMPTS = 10;
@@ -73,7 +65,7 @@ export async function createMachines(ctx: ManagerContext, ms: MachineSet, count:
     }
     ctx.logger.info({ machine: name, replicas: ms.spec.replicas }, `Machine ${name} created (scale up, creating ${i + 1} of ${count})`);
     ctx.recorder.event(ms, 'Normal', 'SuccessfulCreate', `Created Machine "${name}"`);
-  }, MACHINE_CREATIONS_IN_FLIGHT);
+  });
 }
 
 /**
