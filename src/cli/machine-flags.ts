@@ -37,7 +37,7 @@ export function withMachineFlags<T>(yargs: Argv<T>): Argv<T & MachineFlags> {
     .option('memory', { type: 'string', describe: 'Memory limit, e.g. 512MB, 1GB, 1G or 1Gi (default 512MB; at least 64MB)' })
     .option('size', { alias: 's', type: 'string', describe: 'Size limit of the machine\'s writable filesystem, e.g. 4GB' })
     .option('ssh', { type: 'string', describe: 'Enable SSH as root: --ssh generates a key pair, --ssh=KEY installs a public key or the .pub file at a path' })
-    .option('ports', { alias: 'p', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Forward a host port to the machine: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp] (repeatable; address default 127.0.0.1)' })
+    .option('ports', { alias: 'p', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Forward a host port to the machine: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp|/udp] (repeatable; address default 127.0.0.1)' })
     .option('copy-files', { alias: 'f', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Copy a host file or directory into the machine before it starts: HOST_PATH:MACHINE_PATH (repeatable)' })
     .option('label', { alias: 'l', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set a label: KEY=VALUE (repeatable)' })
     .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set an environment variable of the machine\'s init: NAME=VALUE (repeatable)' })
@@ -96,7 +96,7 @@ export async function machineFromFlags(flags: MachineFlags, powerState: 'Running
     } catch (error) {
       throw new UsageError((error as Error).message, 'e.g. --ports 8080:80 or --ports 0.0.0.0:2222:22');
     }
-    spec.ports = mappings.map((m) => ({ hostIP: m.bindAddress, hostPort: m.hostPort, machinePort: m.machinePort, protocol: 'TCP' as const }));
+    spec.ports = mappings.map((m) => ({ hostIP: m.bindAddress, hostPort: m.hostPort, machinePort: m.machinePort, protocol: m.protocol === 'udp' ? 'UDP' as const : 'TCP' as const }));
   }
   if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(String(f))));
   if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(String(e), '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));

@@ -121,13 +121,13 @@ test('the run/create flags become a standalone ContainerMachine', async (t) => {
   process.chdir(dir);
   t.after(() => process.chdir(cwd));
   const made = await machineFromFlags(flags({
-    name: 'vm1', cpus: '2', memory: '1GB', size: '4G', ssh: '', ports: ['8080:80', '0.0.0.0:2222:22/tcp'], 'copy-files': ['./motd:/etc/motd'],
+    name: 'vm1', cpus: '2', memory: '1GB', size: '4G', ssh: '', ports: ['8080:80', '0.0.0.0:2222:22/tcp', '5353:53/udp'], 'copy-files': ['./motd:/etc/motd'],
     label: ['team=web', 'tier='], env: ['A=1', 'B=x=y'], network: 'lab', init: 'image',
   }), 'Running');
   assert.deepEqual(made.metadata, { name: 'vm1', labels: { team: 'web', tier: '', 'slipway.dev/standalone': 'true' } });
   assert.deepEqual(made.spec, {
     image: 'debian:bookworm', powerState: 'Running', resources: { cpus: '2', memory: '1Gi' }, rootfsSize: '4Gi', ssh: { generateKey: true },
-    ports: [{ hostIP: '127.0.0.1', hostPort: 8080, machinePort: 80, protocol: 'TCP' }, { hostIP: '0.0.0.0', hostPort: 2222, machinePort: 22, protocol: 'TCP' }],
+    ports: [{ hostIP: '127.0.0.1', hostPort: 8080, machinePort: 80, protocol: 'TCP' }, { hostIP: '0.0.0.0', hostPort: 2222, machinePort: 22, protocol: 'TCP' }, { hostIP: '127.0.0.1', hostPort: 5353, machinePort: 53, protocol: 'UDP' }],
     copyFiles: [{ hostPath: motd, machinePath: '/etc/motd' }], env: [{ name: 'A', value: '1' }, { name: 'B', value: 'x=y' }], network: 'lab', init: 'image',
   });
   const bare = await machineFromFlags(flags({}), 'Stopped');
@@ -147,7 +147,7 @@ test('bad run/create flags are usage errors with the expected form, before anyth
     [{ memory: 'lots' }, /invalid --memory "lots"/],
     [{ size: '4 parsecs' }, /invalid --size/],
     [{ ports: ['80'] }, /invalid port mapping "80"/],
-    [{ ports: ['8080:80/udp'] }, /UDP is not supported/],
+    [{ ports: ['8080:80/sctp'] }, /unknown protocol "sctp"; use tcp or udp/],
     [{ ports: ['8080:80', '8080:81'] }, /both use host port 8080/],
     [{ 'copy-files': ['/no/such/file:/etc/x'] }, /\/no\/such\/file does not exist/],
     [{ 'copy-files': ['motd'] }, /invalid --copy-files "motd"/],
@@ -178,6 +178,8 @@ test('ps prints Ignite\'s columns: ID, IMAGE, SIZE, CPUS, MEMORY, CREATED, STATU
   });
   running.spec = { image: 'debian:bookworm', rootfsSize: '4Gi', resources: { cpus: '2', memory: '1Gi' } };
   assert.deepEqual(machineRow(running, now), ['3c5fa9a18682f1e9', 'debian:bookworm', '4Gi', '2', '1Gi', '5m ago', 'Up 2m', '10.99.0.2', '127.0.0.1:8080->80/tcp, 0.0.0.0:2222->22/tcp', 'web']);
+  const udp = { ...running, status: { ...running.status!, ports: [{ hostIP: '127.0.0.1', hostPort: 5353, machinePort: 53, protocol: 'UDP' }] } };
+  assert.equal(machineRow(udp, now)[8], '127.0.0.1:5353->53/udp');
   assert.deepEqual(machineRow(machine('new'), now), ['-', 'debian:bookworm', '-', '1', '512Mi', '5m ago', 'Creating', '', '', 'new']);
   const stopped = machine('db', 'aa00000000000000', { state: 'Stopped' });
   assert.equal(machineRow(stopped, now)[6], 'Stopped');

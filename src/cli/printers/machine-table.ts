@@ -21,7 +21,7 @@ function machineStatus(machine: MachineObject, now: Date): string {
 }
 
 export function machineRow(machine: MachineObject, now: Date): string[] {
-  const ports = (machine.status?.ports ?? []).map((p) => formatPortMapping({ bindAddress: p.hostIP, hostPort: p.hostPort, machinePort: p.machinePort, protocol: 'tcp' }));
+  const ports = (machine.status?.ports ?? []).map((p) => formatPortMapping({ bindAddress: p.hostIP, hostPort: p.hostPort, machinePort: p.machinePort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp' }));
   return [
     machine.status?.machineID ?? '-',
     machine.spec.image,

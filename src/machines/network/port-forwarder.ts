@@ -3,8 +3,8 @@
 // that shut down their sending side still get the answer. It needs no IP forwarding or NAT, which
 // the machine bridge never has.
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { describePortListeners } from './port-owner.ts';
-import { formatPortMapping, validatePortMapping, type PortMapping } from './port-mapping.ts';
+import { listenError } from './port-listen-error.ts';
+import { validatePortMapping, type PortMapping } from './port-mapping.ts';
 import { parseIPv4 } from './ipv4.ts';
 
 export class PortForwarder {
@@ -26,7 +26,7 @@ export class PortForwarder {
   /**
    * Listens on the mapping's host address and port, forwarding to `machineAddress`:machinePort.
    * Throws a clear error when the port is taken (naming the holder when `ss` can tell) or the host
-   * address is not on this host.
+   * address is not on this host (see listenError).
    */
   static async start(mapping: PortMapping, machineAddress: string): Promise<PortForwarder> {
     validatePortMapping(mapping);
@@ -40,16 +40,7 @@ export class PortForwarder {
         resolve();
       });
     }).catch(async (error: NodeJS.ErrnoException) => {
-      const where = `port ${mapping.hostPort} on ${mapping.bindAddress}`;
-      if (error.code === 'EADDRINUSE') {
-        const holders = await describePortListeners(mapping.hostPort);
-        const by = holders.length > 0 ? ` (by ${holders.join('; ')})` : '';
-        throw new Error(`cannot forward ${formatPortMapping(mapping)}: ${where} is already in use${by}; choose another host port`, { cause: error });
-      }
-      if (error.code === 'EADDRNOTAVAIL') {
-        throw new Error(`cannot forward ${formatPortMapping(mapping)}: ${mapping.bindAddress} is not an address of this host; use 127.0.0.1, 0.0.0.0 or one of the host's addresses`, { cause: error });
-      }
-      throw new Error(`cannot forward ${formatPortMapping(mapping)}: listening on ${where} failed: ${error.message}`, { cause: error });
+      throw await listenError(mapping, error);
     });
     return forwarder;
   }

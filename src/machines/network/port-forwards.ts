@@ -2,6 +2,12 @@
 // can converge a machine's mappings on every reconcile and stop everything on shutdown.
 import { PortForwarder } from './port-forwarder.ts';
 import { formatPortMapping, portMappingsConflict, validatePortMapping, type PortMapping } from './port-mapping.ts';
+import { UdpPortForwarder } from './udp-port-forwarder.ts';
+
+type Forwarder = PortForwarder | UdpPortForwarder;
+
+const startForwarder = (mapping: PortMapping, machineAddress: string): Promise<Forwarder> =>
+  mapping.protocol === 'udp' ? UdpPortForwarder.start(mapping, machineAddress) : PortForwarder.start(mapping, machineAddress);
 
 export interface ActivePortForward {
   owner: string;
@@ -15,7 +21,7 @@ function sameMapping(a: PortMapping, b: PortMapping): boolean {
 }
 
 export class PortForwards {
-  readonly #byOwner = new Map<string, PortForwarder[]>();
+  readonly #byOwner = new Map<string, Forwarder[]>();
   // One change at a time, so a conflict check and the listens it vouches for cannot interleave.
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -45,11 +51,11 @@ export class PortForwards {
       const current = this.#byOwner.get(owner) ?? [];
       const keep = current.filter((f) => f.machineAddress === machineAddress && mappings.some((m) => sameMapping(m, f.mapping)));
       await Promise.all(current.filter((f) => !keep.includes(f)).map((f) => f.close()));
-      const started: PortForwarder[] = [];
+      const started: Forwarder[] = [];
       try {
         for (const mapping of mappings) {
           if (keep.some((f) => sameMapping(f.mapping, mapping))) continue;
-          started.push(await PortForwarder.start(mapping, machineAddress));
+          started.push(await startForwarder(mapping, machineAddress));
         }
       } catch (error) {
         await Promise.all(started.map((f) => f.close()));

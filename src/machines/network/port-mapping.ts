@@ -1,4 +1,4 @@
-// Host-to-machine port mappings in Ignite's `--ports` syntax: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp].
+// Host-to-machine port mappings in Ignite's `--ports` syntax: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp|/udp].
 // Unlike Ignite, the host address defaults to loopback: a machine's port reaches the network only
 // when asked for with 0.0.0.0 or a specific address.
 import { tryParseIPv4 } from './ipv4.ts';
@@ -11,10 +11,15 @@ export interface PortMapping {
   bindAddress: string;
   hostPort: number;
   machinePort: number;
-  protocol: 'tcp';
+  protocol: PortProtocol;
 }
 
-const SYNTAX = '[ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp], e.g. 8080:80 or 0.0.0.0:2222:22/tcp';
+export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+
+const isProtocol = (text: string): text is PortProtocol => (PORT_PROTOCOLS as readonly string[]).includes(text);
+
+const SYNTAX = '[ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp|/udp], e.g. 8080:80, 0.0.0.0:2222:22/tcp or 5353:53/udp';
 
 function parsePort(text: string, what: string, spec: string): number {
   const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
@@ -35,8 +40,8 @@ export function validatePortMapping(mapping: PortMapping): void {
       throw new Error(`invalid port mapping ${JSON.stringify(spec)}: ${what} must be a number from 1 to 65535`);
     }
   }
-  if (mapping.protocol !== 'tcp') {
-    throw new Error(`invalid port mapping ${JSON.stringify(spec)}: only tcp is supported`);
+  if (!isProtocol(mapping.protocol)) {
+    throw new Error(`invalid port mapping ${JSON.stringify(spec)}: the protocol must be tcp or udp`);
   }
 }
 
@@ -44,10 +49,9 @@ export function validatePortMapping(mapping: PortMapping): void {
 export function parsePortMapping(spec: string): PortMapping {
   const [ports, protocol, ...rest] = spec.split('/');
   if (rest.length > 0) throw new Error(`invalid port mapping ${JSON.stringify(spec)}: expected ${SYNTAX}`);
-  if (protocol !== undefined && protocol.toLowerCase() !== 'tcp') {
-    throw new Error(protocol.toLowerCase() === 'udp'
-      ? `invalid port mapping ${JSON.stringify(spec)}: UDP is not supported, only TCP; drop "/udp"`
-      : `invalid port mapping ${JSON.stringify(spec)}: unknown protocol ${JSON.stringify(protocol)}; only tcp is supported`);
+  const protocolName = protocol?.toLowerCase() ?? 'tcp';
+  if (!isProtocol(protocolName)) {
+    throw new Error(`invalid port mapping ${JSON.stringify(spec)}: unknown protocol ${JSON.stringify(protocol)}; use tcp or udp`);
   }
   const parts = ports.split(':');
   if (parts.length < 2 || parts.length > 3) throw new Error(`invalid port mapping ${JSON.stringify(spec)}: expected ${SYNTAX}`);
@@ -59,13 +63,13 @@ export function parsePortMapping(spec: string): PortMapping {
     bindAddress,
     hostPort: parsePort(parts[parts.length - 2], 'host port', spec),
     machinePort: parsePort(parts[parts.length - 1], 'machine port', spec),
-    protocol: 'tcp',
+    protocol: protocolName,
   };
 }
 
-/** Whether two mappings cannot both listen: the same host port on the same address, or on 0.0.0.0 and any address. */
+/** Whether two mappings cannot both listen: the same protocol and host port on the same address, or on 0.0.0.0 and any address. */
 export function portMappingsConflict(a: PortMapping, b: PortMapping): boolean {
-  return a.hostPort === b.hostPort
+  return a.protocol === b.protocol && a.hostPort === b.hostPort
     && (a.bindAddress === b.bindAddress || a.bindAddress === ANY_ADDRESS || b.bindAddress === ANY_ADDRESS);
 }
 

@@ -1,4 +1,4 @@
-// Who holds a TCP port, for "already in use" errors: `ss` (iproute2) maps listening sockets to
+// Who holds a TCP or UDP port, for "already in use" errors: `ss` (iproute2) maps listening sockets to
 // process ids, and /proc names the program (ss shows the thread name, which Node sets to
 // "MainThread"). Best effort: whatever cannot be told is left out.
 import { execFile } from 'node:child_process';
@@ -18,9 +18,9 @@ function programName(pid: number, fallback: string): string {
 }
 
 /** Text such as `python3 (pid 4242) on 127.0.0.1:8080`, one entry per listener; empty when unknown. */
-export function describePortListeners(port: number): Promise<string[]> {
+export function describePortListeners(port: number, protocol: 'tcp' | 'udp' = 'tcp'): Promise<string[]> {
   return new Promise((resolve) => {
-    execFile('ss', ['-H', '-t', '-l', '-n', '-p', 'sport', '=', `:${port}`], { timeout: SS_TIMEOUT_MS }, (error, stdout) => {
+    execFile('ss', ['-H', protocol === 'udp' ? '-u' : '-t', '-l', '-n', '-p', 'sport', '=', `:${port}`], { timeout: SS_TIMEOUT_MS }, (error, stdout) => {
       if (error) return resolve([]);
       const listeners = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => {
         const local = line.trim().split(/\s+/)[3] ?? '';

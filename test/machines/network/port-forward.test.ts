@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -10,10 +11,12 @@ import { allocateAddress } from '../../../src/machines/network/ipam.ts';
 import { parsePortMapping } from '../../../src/machines/network/port-mapping.ts';
 import { PortForwarder } from '../../../src/machines/network/port-forwarder.ts';
 import { PortForwards } from '../../../src/machines/network/port-forwards.ts';
+import { UdpPortForwarder } from '../../../src/machines/network/udp-port-forwarder.ts';
 import { cleanUpNetwork, freeTestSubnet, startInNetns, testNamePrefix } from '../support/network.ts';
 
 const SLOT = 1;
 const echoServer = new URL('../support/tcp-echo-server.ts', import.meta.url).pathname;
+const udpEchoServer = new URL('../support/udp-echo-server.ts', import.meta.url).pathname;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -32,7 +35,7 @@ function echo(port: number, text: string | Buffer, host = '127.0.0.1'): Promise<
   });
 }
 
-/** A machine on its own bridge running the echo server on port 7000; returns its address. */
+/** A machine on its own bridge running the TCP echo server on port 7000 and the UDP one on port 7053; returns its address. */
 async function machineWithEchoServer(t: test.TestContext): Promise<string> {
   const prefix = testNamePrefix();
   const bridge = `${prefix}br`;
@@ -42,7 +45,24 @@ async function machineWithEchoServer(t: test.TestContext): Promise<string> {
   const machine = await attachMachine({ machineId: `${prefix}/echo`, bridge, subnet, address: allocateAddress(subnet, new Set()), namePrefix: prefix });
   const server = await startInNetns(machine.name, [process.execPath, echoServer, machine.address, '7000'], /^listening/);
   t.after(() => server.stop());
+  const udpServer = await startInNetns(machine.name, [process.execPath, udpEchoServer, machine.address, '7053'], /^listening/);
+  t.after(() => udpServer.stop());
   return machine.address;
+}
+
+/** A UDP client socket on loopback. */
+async function udpClient(t: test.TestContext): Promise<DatagramSocket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  t.after(() => socket.close());
+  return socket;
+}
+
+/** Sends one datagram and resolves with the first answer, or undefined when none comes within `ms`. */
+async function ask(socket: DatagramSocket, port: number, text: string, ms = 2_000): Promise<string | undefined> {
+  const answer = once(socket, 'message', { signal: AbortSignal.timeout(ms) }).then(([message]) => (message as Buffer).toString(), () => undefined);
+  socket.send(text, port, '127.0.0.1');
+  return answer;
 }
 
 test('a forwarder carries TCP from a loopback port to a machine and back, half-closes included', async (t) => {
@@ -89,11 +109,57 @@ test('a port in use is reported with who holds it', async (t) => {
   t.after(() => holder.kill());
   await once(createInterface({ input: holder.stdout }), 'line');
   await assert.rejects(PortForwarder.start(parsePortMapping(`${port}:80`), '10.215.0.2'),
-    new RegExp(`^Error: cannot forward 127\\.0\\.0\\.1:${port}->80/tcp: port ${port} on 127\\.0\\.0\\.1 is already in use \\(by node \\(pid ${holder.pid}\\) on 127\\.0\\.0\\.1:${port}\\); choose another host port$`));
+    new RegExp(`^Error: cannot forward 127\\.0\\.0\\.1:${port}->80/tcp: TCP port ${port} on 127\\.0\\.0\\.1 is already in use \\(by node \\(pid ${holder.pid}\\) on 127\\.0\\.0\\.1:${port}\\); choose another host port$`));
   await assert.rejects(PortForwarder.start(parsePortMapping(`0.0.0.0:${port}:80`), '10.215.0.2'), /port \d+ on 0\.0\.0\.0 is already in use \(by node/);
   await assert.rejects(PortForwarder.start(parsePortMapping(`192.0.2.123:${port}:80`), '10.215.0.2'),
     /192\.0\.2\.123 is not an address of this host; use 127\.0\.0\.1, 0\.0\.0\.0 or one of the host's addresses/);
   await assert.rejects(PortForwarder.start(parsePortMapping(`${port}:80`), 'machine'), /invalid IPv4 machine address "machine"/);
+});
+
+test('a UDP forwarder gives each client its own socket towards the machine, answers go back to their client', async (t) => {
+  const address = await machineWithEchoServer(t);
+  const port = await freePort();
+  const forwarder = await UdpPortForwarder.start(parsePortMapping(`${port}:7053/udp`), address, { idleTimeoutMs: 300, maxClients: 2 });
+  t.after(() => forwarder.close());
+  const [a, b, c] = [await udpClient(t), await udpClient(t), await udpClient(t)];
+
+  const fromA = await ask(a, port, 'from a');
+  const fromB = await ask(b, port, 'from b');
+  assert.match(fromA ?? '', /^\S+:\d+ from a$/);
+  assert.match(fromB ?? '', /^\S+:\d+ from b$/);
+  const source = (answer: string | undefined) => answer?.split(' ')[0];
+  assert.notEqual(source(fromA), source(fromB), 'each client reaches the machine from its own socket');
+  assert.equal(source(await ask(a, port, 'again')), source(fromA), 'a client keeps its socket while it is active');
+  assert.equal(forwarder.connections, 2);
+  // A third client evicts the least recently active one (b); a quiet spell ends the others.
+  assert.match(await ask(c, port, 'from c') ?? '', /from c$/);
+  assert.equal(forwarder.connections, 2);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal(forwarder.connections, 0);
+  assert.match(await ask(b, port, 'back') ?? '', /back$/, 'a client that was dropped is forwarded again when it sends');
+
+  // Datagrams to a closed machine port are lost, as UDP's are, and the forwarder goes on.
+  const closed = await UdpPortForwarder.start(parsePortMapping(`${await freePort()}:7054/udp`), address);
+  t.after(() => closed.close());
+  assert.equal(await ask(a, closed.mapping.hostPort, 'anyone?', 300), undefined);
+
+  await forwarder.close();
+  assert.equal(await ask(a, port, 'after close', 300), undefined);
+});
+
+test('a UDP port in use is reported with who holds it; TCP and UDP of the same number are separate', async (t) => {
+  const address = await machineWithEchoServer(t);
+  const holder = await udpClient(t);
+  const port = (holder.address()).port;
+  await assert.rejects(UdpPortForwarder.start(parsePortMapping(`${port}:53/udp`), '10.215.0.2'),
+    new RegExp(`^Error: cannot forward 127\\.0\\.0\\.1:${port}->53/udp: UDP port ${port} on 127\\.0\\.0\\.1 is already in use \\(by this process \\(pid ${process.pid}\\)`));
+  const forwards = new PortForwards();
+  t.after(() => forwards.stopAll());
+  const both = await freePort();
+  await forwards.ensure('default/dns', [parsePortMapping(`${both}:7000/tcp`), parsePortMapping(`${both}:7053/udp`)], address);
+  assert.equal((await echo(both, 'over tcp')).toString(), 'over tcp');
+  assert.match(await ask(holder, both, 'over udp') ?? '', /over udp$/);
+  assert.deepEqual(forwards.list().map((f) => `${f.mapping.hostPort}/${f.mapping.protocol}`), [`${both}/tcp`, `${both}/udp`]);
 });
 
 test('the manager converges each machine to its mappings and refuses cross-machine conflicts', async (t) => {

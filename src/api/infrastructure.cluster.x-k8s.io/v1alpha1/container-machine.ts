@@ -15,8 +15,8 @@ const absolutePath = (description: string) => Type.String({ maxLength: 4096, des
 
 export const ContainerMachinePort = Type.Object({
   hostPort: Type.Integer({ minimum: 1, maximum: 65535, description: 'hostPort is the port listened on on the host.' }),
-  machinePort: Type.Integer({ minimum: 1, maximum: 65535, description: 'machinePort is the port connections are forwarded to in the machine.' }),
-  protocol: Type.Optional(stringEnum(['TCP'], { default: 'TCP', description: 'protocol of the mapping; only TCP.' })),
+  machinePort: Type.Integer({ minimum: 1, maximum: 65535, description: 'machinePort is the port connections (or datagrams) are forwarded to in the machine.' }),
+  protocol: Type.Optional(stringEnum(['TCP', 'UDP'], { default: 'TCP', description: 'protocol of the mapping: TCP or UDP.' })),
   hostIP: Type.Optional(Type.String({ format: 'ipv4', maxLength: 15, default: '127.0.0.1', description: 'hostIP is the host address listened on: 127.0.0.1 by default (unlike Docker), 0.0.0.0 for every address.' })),
 });
 export type ContainerMachinePort = Static<typeof ContainerMachinePort>;
@@ -34,7 +34,7 @@ export const containerMachineSpecFields = {
     generateKey: Type.Optional(Type.Boolean({ description: 'generateKey makes an ed25519 key pair for the machine: the public key is installed for root, the private key kept in the Secret <name>-ssh-key.' })),
     authorizedKeys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16384 }), { maxItems: 64, description: 'authorizedKeys are OpenSSH public key lines installed for root.', 'x-kubernetes-list-type': 'atomic' })),
   }, { description: 'ssh sets up SSH access as root.' })),
-  ports: Type.Optional(Type.Array(ContainerMachinePort, { maxItems: 64, description: 'ports forwards host ports to the machine (TCP, userspace, no NAT).', 'x-kubernetes-list-type': 'atomic' })),
+  ports: Type.Optional(Type.Array(ContainerMachinePort, { maxItems: 64, description: 'ports forwards host ports to the machine (TCP or UDP, userspace, no NAT).', 'x-kubernetes-list-type': 'atomic' })),
   network: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'network is the Network the machine attaches to (default: its ContainerCluster’s network for Machines of a Cluster, else "default").' })),
   hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'hostname of the machine (default: the object name).' })),
   init: Type.Optional(stringEnum(['slipway', 'image'], { description: 'init is "slipway" (default: Slipway’s minimal init that starts the SSH server) or "image" (the image’s /sbin/init when it has one, as Footloose does).' })),

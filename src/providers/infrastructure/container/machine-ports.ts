@@ -3,5 +3,5 @@ import type { ContainerMachinePort } from '../../../api/infrastructure.cluster.x
 import { DEFAULT_BIND_ADDRESS, type PortMapping } from '../../../machines/network/port-mapping.ts';
 
 export function portMappingOf(port: ContainerMachinePort): PortMapping {
-  return { bindAddress: port.hostIP ?? DEFAULT_BIND_ADDRESS, hostPort: port.hostPort, machinePort: port.machinePort, protocol: 'tcp' };
+  return { bindAddress: port.hostIP ?? DEFAULT_BIND_ADDRESS, hostPort: port.hostPort, machinePort: port.machinePort, protocol: port.protocol === 'UDP' ? 'udp' : 'tcp' };
 }

@@ -40,8 +40,9 @@ test('a ContainerMachine with bad values gets one 422 naming each, and nothing i
 
 test('a valid ContainerMachine is stored with defaults; what describes the machine cannot change, power state can', async () => {
   const key = generateSshKeyPair('admission-test').publicKey;
-  const created = await slipway.client.create(containerMachinesResource, machine('good', { resources: { cpus: '500m', memory: '1Gi' }, ssh: { authorizedKeys: [key] }, ports: [{ hostPort: 18080, machinePort: 80 }] }));
+  const created = await slipway.client.create(containerMachinesResource, machine('good', { resources: { cpus: '500m', memory: '1Gi' }, ssh: { authorizedKeys: [key] }, ports: [{ hostPort: 18080, machinePort: 80 }, { hostPort: 18080, machinePort: 53, protocol: 'UDP' }] }));
   assert.equal((created.spec as { powerState: string }).powerState, 'Running');
+  assert.deepEqual((created.spec as { ports: unknown[] }).ports, [{ hostPort: 18080, machinePort: 80, protocol: 'TCP', hostIP: '127.0.0.1' }, { hostPort: 18080, machinePort: 53, protocol: 'UDP', hostIP: '127.0.0.1' }], 'the same host port for TCP and UDP');
   const { fields } = await refusal(slipway.client.patch(containerMachinesResource, 'good', { spec: { image: 'debian:trixie', resources: { memory: '2Gi' } } }, { type: 'merge', namespace }));
   assert.deepEqual(fields.sort(), ['spec.image', 'spec.resources']);
   const stopped = await slipway.client.patch(containerMachinesResource, 'good', { spec: { powerState: 'Stopped', ports: [] } }, { type: 'merge', namespace });
