@@ -2,11 +2,13 @@
 // --size, --ssh[=KEY], --ports, --copy-files, --label, --env, --name), and the ContainerMachine they
 // make. Values are checked here where the CLI knows better (a key file to read, a host path to
 // resolve); everything else the API server checks, answering with every problem at once.
-import { stat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { ContainerMachineSpec } from '../api/infrastructure.cluster.x-k8s.io/v1alpha1/container-machine.ts';
 import { parsePortMappings } from '../machines/network/port-mapping.ts';
+import { parseSshPublicKey } from '../machines/ssh/public-key.ts';
+import { pathExists } from '../machines/path-exists.ts';
 import { byteQuantity, parseByteSize } from './byte-size.ts';
 import { UsageError } from './errors.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -62,8 +64,6 @@ async function sshSpec(value: string): Promise<NonNullable<ContainerMachineSpec[
       throw new UsageError(`cannot read the SSH public key ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 'give --ssh=PATH of a .pub file, --ssh="ssh-ed25519 AAAA…", or a bare --ssh to generate a key pair');
     });
   }
-  // Loaded only here: the key parser (sshpk) is heavy for a command line that rarely needs it.
-  const { parseSshPublicKey } = await import('../machines/ssh/public-key.ts');
   try {
     return { authorizedKeys: [parseSshPublicKey(key.trim()).line] };
   } catch (error) {
@@ -76,7 +76,7 @@ async function copyFile(spec: string): Promise<{ hostPath: string; machinePath: 
   const at = spec.lastIndexOf(':/');
   if (at <= 0) throw new UsageError(`invalid --copy-files "${spec}"`, 'write it as HOST_PATH:MACHINE_PATH with an absolute machine path, e.g. ./motd:/etc/motd');
   const hostPath = path.resolve(spec.slice(0, at));
-  if (!(await stat(hostPath).then(() => true, () => false))) throw new UsageError(`--copy-files: ${hostPath} does not exist`, 'give an existing file or directory on this host');
+  if (!(await pathExists(hostPath))) throw new UsageError(`--copy-files: ${hostPath} does not exist`, 'give an existing file or directory on this host');
   return { hostPath, machinePath: spec.slice(at + 1) };
 }
 

@@ -155,7 +155,8 @@ async function runBatch(machine: MachineExec, batch: Batch, marker: string): Pro
   if (result.exitCode === 0) return;
   // The last action marked is the one that failed; anything else on stderr is the script shell's own complaint.
   const stderr = result.stderr.toString().split('\n');
-  const marks = stderr.map((line) => new RegExp(`^${marker} (\\d+)$`).exec(line)?.[1]).filter((index) => index !== undefined);
+  const mark = new RegExp(`^${marker} (\\d+)$`);
+  const marks = stderr.map((line) => mark.exec(line)?.[1]).filter((index) => index !== undefined);
   const failed = marks.length > 0 ? Number(marks.at(-1)) : batch.first;
   const shellErrors = stderr.filter((line) => line && !line.startsWith(`${marker} `)).join('\n');
   throw new BootstrapError(batch.actions[failed - batch.first].name, result.exitCode, tail(`${shellErrors}${result.stdout.toString()}`));

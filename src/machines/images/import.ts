@@ -10,6 +10,7 @@ import type { ImageRecord, ImageStore } from './image-store.ts';
 import { detectCompression } from './layer-unpack.ts';
 import { defaultPlatform, mediaTypes, parseImageConfig, parseManifestDocument, selectPlatform, type Descriptor, type Platform } from './manifest.ts';
 import { normalizeReference, parseReference } from './reference.ts';
+import { pathExists } from '../path-exists.ts';
 
 export interface ImportOptions {
   /**
@@ -53,7 +54,7 @@ export async function importImage(store: ImageStore, source: string, options: Im
       dir = unpacked;
     }
     const root = await realpath(dir);
-    const has = (name: string) => stat(path.join(root, name)).then(() => true, () => false);
+    const has = (name: string) => pathExists(path.join(root, name));
     return await store.transaction(async (pin) => {
       let candidates: Candidate[];
       if ((await has('oci-layout')) && (await has('index.json'))) candidates = await ociLayout(store, root, options.platform ?? defaultPlatform, pin);
