@@ -64,14 +64,20 @@ export function authorizedKeys(keys: string[]): string {
   return keys.map((key) => `${parseSshPublicKey(key).line}\n`).join('');
 }
 
-/** Writes everything the machine's start needs from Slipway (idempotent: run on every start). */
+/**
+ * Writes everything the machine's start needs from Slipway (idempotent: run on every start). The
+ * files are independent, so they are written at once: a machine's start waits for the slowest, not the
+ * sum. All are settled before a failure is thrown, so none is still open when the caller unmounts.
+ */
 export async function writeMachineFiles(rootfs: string, spec: MachineSpec): Promise<void> {
-  await writeMachineFile(rootfs, '/etc/hostname', `${spec.hostname}\n`);
-  await writeMachineFile(rootfs, '/etc/hosts', hostsFile(spec));
-  if (spec.dns) await writeMachineFile(rootfs, '/etc/resolv.conf', resolvConf(spec.dns));
-  if (spec.sshAuthorizedKeys?.length) {
+  const written = await Promise.allSettled([
+    writeMachineFile(rootfs, '/etc/hostname', `${spec.hostname}\n`),
+    writeMachineFile(rootfs, '/etc/hosts', hostsFile(spec)),
+    spec.dns && writeMachineFile(rootfs, '/etc/resolv.conf', resolvConf(spec.dns)),
     // sshd and dropbear ignore keys that others can write: the directory 0700, the file 0600.
-    await writeMachineFile(rootfs, '/root/.ssh/authorized_keys', authorizedKeys(spec.sshAuthorizedKeys), 0o600, 0o700);
-  }
-  await writeMachineFile(rootfs, SLIPWAY_INIT_PATH, slipwayInitScript(), 0o755);
+    spec.sshAuthorizedKeys?.length && writeMachineFile(rootfs, '/root/.ssh/authorized_keys', authorizedKeys(spec.sshAuthorizedKeys), 0o600, 0o700),
+    writeMachineFile(rootfs, SLIPWAY_INIT_PATH, slipwayInitScript(), 0o755),
+  ]);
+  const failed = written.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }

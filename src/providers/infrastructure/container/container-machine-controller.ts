@@ -130,6 +130,8 @@ class MachineReconcile {
   private readonly host: MachineHost;
   private readonly logger: Logger;
   private readonly writtenHosts: Map<string, string>;
+  /** The object had no finalizer when this reconcile began: nothing was ever made for it on the host. */
+  private brandNew = false;
 
   constructor(key: string, ctx: ManagerContext, host: MachineHost, writtenHosts: Map<string, string>) {
     this.writtenHosts = writtenHosts;
@@ -177,8 +179,7 @@ class MachineReconcile {
     this.set(paused);
     if (paused.status === 'True') return this.writeStatus();
     if (!hasFinalizer(this.machine, containerMachineFinalizer)) {
-      // A new machine: runc's list (for adoption, shared for two seconds) is read while the finalizer is written.
-      void this.host.containers().catch(() => undefined);
+      this.brandNew = true;
       const updated = await this.ctx.client.update(containerMachinesResource, { ...this.machine, metadata: withFinalizer(this.machine, containerMachineFinalizer) });
       this.machine = { ...this.machine, metadata: updated.metadata };
     }
@@ -211,7 +212,7 @@ class MachineReconcile {
 
     const network = this.network(owner);
     const { id, fresh } = await this.machineId();
-    let running = (await this.host.runningMachines()).has(id);
+    let running = !fresh && (await this.host.isRunning(id));
     let current: MachineStatus | undefined;
     if (!running && !fresh) {
       current = await this.host.runtime.state(id).catch((error: unknown) => {
@@ -329,8 +330,9 @@ class MachineReconcile {
    */
   private async machineId(): Promise<{ id: string; fresh: boolean }> {
     if (this.status.machineID) return { id: this.status.machineID, fresh: false };
-    // Only this reconcile makes a machine for this uid, so runc's list of a moment ago is recent enough.
-    const adopted = (await this.host.runtime.list(await this.host.containers())).find((m) => m.labels[MachineLabel.uid] === this.machine.metadata.uid);
+    // Nothing is made for an object before its finalizer is written, so a brand-new one has nothing to
+    // adopt. Otherwise only this reconcile makes a machine for this uid: runc's list of a moment ago is recent enough.
+    const adopted = this.brandNew ? undefined : (await this.host.runtime.list(await this.host.containers())).find((m) => m.labels[MachineLabel.uid] === this.machine.metadata.uid);
     this.status.machineID = adopted?.id ?? randomBytes(8).toString('hex');
     this.status.state = 'Creating';
     this.set({ type: ContainerMachineConditionType.Provisioned, status: 'False', reason: ContainerMachineReason.Creating, message: `Creating machine ${this.status.machineID}` });
@@ -379,8 +381,11 @@ class MachineReconcile {
       this.status.sshKeySecretRef = { name: secret.name };
     }
     const layers = await this.host.images.layerDirs(image);
+    // The Cluster's other machines go into the machine as it is made, rather than in a second write of its record.
+    const hosts = clusterHostEntries(this.ctx, this.machine);
     try {
-      await this.host.runtime.create(runtimeSpecFor({ machine: this.machine, id, layers, attachment, sshAuthorizedKeys: keys }));
+      await this.host.runtime.create(runtimeSpecFor({ machine: this.machine, id, layers, attachment, sshAuthorizedKeys: keys, hosts }));
+      this.writtenHosts.set(id, JSON.stringify(hosts));
     } catch (error) {
       if (error instanceof MachineRuntimeError && error.reason === 'Invalid') throw new Waiting(ContainerMachineReason.InvalidSpec, error.message, undefined, true);
       throw error;
@@ -402,6 +407,13 @@ class MachineReconcile {
     if (this.machine.spec.providerID === providerID) return;
     // Set once, by this controller only: a merge patch needs no resourceVersion the Machine controller may have moved on.
     const written = await this.ctx.client.patch<ContainerMachineObject>(containerMachinesResource, this.machine.metadata.name!, { spec: { providerID } }, { type: 'merge', namespace: this.machine.metadata.namespace });
+    const generation = written.metadata.generation;
+    // When the new generation is this patch alone, this reconcile has observed it: its status says so,
+    // and the reconcile that follows (its own status write) finds nothing to write.
+    if (generation !== undefined && generation === (this.generation ?? 0) + 1) {
+      this.status.observedGeneration = generation;
+      this.status.conditions = this.status.conditions?.map((condition) => ({ ...condition, observedGeneration: generation }));
+    }
     this.machine = { ...this.machine, metadata: written.metadata, spec: written.spec };
   }
 
@@ -443,10 +455,10 @@ class MachineReconcile {
     try {
       await this.host.runtime.start(id);
     } catch (error) {
-      throw new Waiting(ContainerMachineReason.CreateFailed, `starting machine ${id} failed: ${(error as Error).message}`, RETRY_MS, true);
-    } finally {
       this.host.invalidateRunning();
+      throw new Waiting(ContainerMachineReason.CreateFailed, `starting machine ${id} failed: ${(error as Error).message}`, RETRY_MS, true);
     }
+    this.host.noteStarted(id);
     this.status.startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.status.state = 'Running';
     this.event('Normal', died ? 'Restarted' : 'Started', died ? `Machine ${id} died and was started again (restartPolicy ${this.machine.spec.restartPolicy ?? 'Never'})` : `Started machine ${id}`);

@@ -36,6 +36,8 @@ export class MachineHost {
   readonly portForwards = new PortForwards();
   readonly namePrefix: string;
   #containers: { at: number; states: Promise<RuncState[]> } | undefined;
+  /** When this process last started each machine (within the last two seconds). */
+  readonly #started = new Map<string, number>();
 
   private constructor(runtime: MachineRuntime, images: ImageStore, namePrefix: string) {
     this.runtime = runtime;
@@ -64,14 +66,28 @@ export class MachineHost {
     return this.#containers.states;
   }
 
-  /** The ids of the machines whose init runs (from containers()). */
-  async runningMachines(): Promise<Set<string>> {
-    return new Set((await this.containers()).filter((s) => s.status === 'running').map((s) => s.id));
+  /**
+   * Whether machine `id`'s init runs (from containers()). One this process started in the last two
+   * seconds runs without asking runc: the reconcile that follows a start (its own status write) then
+   * spawns no `runc list` while the machine boots.
+   */
+  async isRunning(id: string): Promise<boolean> {
+    const started = this.#started.get(id);
+    if (started !== undefined && Date.now() - started <= RUNC_LIST_MAX_AGE_MS) return true;
+    return (await this.containers()).some((s) => s.id === id && s.status === 'running');
   }
 
-  /** Forgets the cached `runc list` (after this process started or stopped a machine). */
+  /** Records that this process has just started machine `id`. */
+  noteStarted(id: string): void {
+    const now = Date.now();
+    for (const [other, at] of this.#started) if (now - at > RUNC_LIST_MAX_AGE_MS) this.#started.delete(other);
+    this.#started.set(id, now);
+  }
+
+  /** Forgets what runc said and what was started (after this process stopped or removed a machine, or a start failed). */
   invalidateRunning(): void {
     this.#containers = undefined;
+    this.#started.clear();
   }
 
   /** Stops the port forwarders; machines keep running (a restarted daemon adopts them). */

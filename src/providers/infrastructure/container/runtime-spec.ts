@@ -6,7 +6,7 @@ import type { ContainerMachine } from '../../../api/infrastructure.cluster.x-k8s
 import { parseByteQuantity, parseQuantity } from '../../../api/quantity.ts';
 import type { ImageLayers } from '../../../machines/images/index.ts';
 import type { MachineAttachment } from '../../../machines/network/attachment.ts';
-import type { MachineSpec } from '../../../machines/runtime/index.ts';
+import type { HostEntry, MachineSpec } from '../../../machines/runtime/index.ts';
 
 export const DEFAULT_CPUS = '1';
 export const DEFAULT_MEMORY = '512Mi';
@@ -20,9 +20,11 @@ export interface RuntimeSpecInput {
   layers: ImageLayers;
   attachment: MachineAttachment;
   sshAuthorizedKeys: string[];
+  /** Other machines for its /etc/hosts (a Cluster's). */
+  hosts: HostEntry[];
 }
 
-export function runtimeSpecFor({ machine, id, layers, attachment, sshAuthorizedKeys }: RuntimeSpecInput): MachineSpec {
+export function runtimeSpecFor({ machine, id, layers, attachment, sshAuthorizedKeys, hosts }: RuntimeSpecInput): MachineSpec {
   const { spec, metadata } = machine;
   return {
     id,
@@ -38,6 +40,7 @@ export function runtimeSpecFor({ machine, id, layers, attachment, sshAuthorizedK
     networkNamespace: attachment.netnsPath,
     ip: attachment.address,
     ...(sshAuthorizedKeys.length > 0 ? { sshAuthorizedKeys } : {}),
+    ...(hosts.length > 0 ? { hosts } : {}),
     init: spec.init ?? 'slipway',
     ...(spec.env?.length ? { env: Object.fromEntries(spec.env.map((e) => [e.name, e.value])) } : {}),
     labels: { [MachineLabel.namespace]: metadata.namespace!, [MachineLabel.name]: metadata.name!, [MachineLabel.uid]: metadata.uid! },

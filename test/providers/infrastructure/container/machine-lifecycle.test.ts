@@ -23,6 +23,15 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
   t.after(() => rm(files, { recursive: true, force: true }));
   await writeFile(path.join(files, 'motd'), 'copied from the host\n');
   const sshPort = await freePort();
+  // Every version of the object, to tell whether it is written again once Ready.
+  const versions: KubeObject[] = [];
+  const watching = new AbortController();
+  t.after(() => watching.abort());
+  const watched = (async () => {
+    for await (const event of env.client.watch(containerMachinesResource, { namespace: env.namespace, fieldSelector: 'metadata.name=vm1', signal: watching.signal })) {
+      if (event.type === 'ADDED' || event.type === 'MODIFIED') versions.push(event.object);
+    }
+  })().catch(() => undefined);
 
   await env.client.create(containerMachinesResource, env.machine('vm1', {
     hostname: 'web-1',
@@ -55,6 +64,11 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
   assert.ok(rootSize > 200 && rootSize <= 256, `the root filesystem has the writable layer's size limit (${rootSize} MiB)`);
   assert.equal(await env.ssh('vm1', ['hostname'], { address: '127.0.0.1', port: sshPort }), 'web-1\n', 'SSH through the port forward');
   await env.ssh('vm1', ['sh', '-c', 'echo kept > /root/state']);
+  watching.abort();
+  await watched;
+  const ready = versions.findIndex((v) => (v as typeof machine).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  assert.ok(ready >= 0, 'the watch saw the machine Ready');
+  assert.deepEqual(versions.slice(ready + 1).map((v) => v.metadata.resourceVersion), [], 'a machine that is Ready and unchanged is not written again');
 
   await env.client.patch(containerMachinesResource, 'vm1', { spec: { powerState: 'Stopped' } }, { type: 'merge', namespace: env.namespace });
   await env.waitFor('vm1', 'Stopped', (m) => m.status?.state === 'Stopped');
