@@ -32,11 +32,14 @@ export class ConfinedDirectory {
     return new ConfinedDirectory(root, handle, '/');
   }
 
-  /** Opens the directory at `components` (already resolved, link-free names) below the root. */
-  static async openComponents(rootfs: string, components: string[]): Promise<ConfinedDirectory> {
+  /**
+   * Opens the directory at `components` (already resolved, link-free names) below the root; with
+   * `create`, missing directories on the way are made with `mode`.
+   */
+  static async openComponents(rootfs: string, components: string[], options: { create?: boolean; mode?: number } = {}): Promise<ConfinedDirectory> {
     let current = await ConfinedDirectory.openRoot(rootfs);
     for (const name of components) {
-      const next = await current.openDirectory(name).finally(() => current.close());
+      const next = await (options.create ? current.ensureDirectory(name, options.mode) : current.openDirectory(name)).finally(() => current.close());
       current = next;
     }
     return current;

@@ -16,9 +16,10 @@ interface Target {
 
 /**
  * Copies the host file, link or directory `hostSource` to `machineDest` in the machine (like
- * cp -a: into it when it is an existing directory, otherwise to that path, whose parent must exist).
+ * cp -a: into it when it is an existing directory, otherwise to that path, whose parent must exist
+ * unless `parents` asks for missing ones to be made, 0755, as `mkdir -p` would).
  */
-export async function copyIntoMachine(rootfs: string, hostSource: string, machineDest: string): Promise<void> {
+export async function copyIntoMachine(rootfs: string, hostSource: string, machineDest: string, options: { parents?: boolean } = {}): Promise<void> {
   const sourceStats = await stat(hostSource).catch(() => {
     throw new MachineRuntimeError('NotFound', `cannot copy ${hostSource} into the machine: it does not exist on the host`);
   });
@@ -28,7 +29,7 @@ export async function copyIntoMachine(rootfs: string, hostSource: string, machin
   if (components.length === 0) {
     target = { dir: await ConfinedDirectory.openRoot(rootfs), name: sourceName };
   } else {
-    const parent = await ConfinedDirectory.openComponents(rootfs, components.slice(0, -1));
+    const parent = await ConfinedDirectory.openComponents(rootfs, components.slice(0, -1), { create: options.parents });
     const last = components[components.length - 1];
     if ((await parent.lstat(last))?.isDirectory()) {
       target = { dir: await parent.openDirectory(last).finally(() => parent.close()), name: sourceName };

@@ -11,13 +11,7 @@ import { parseSshPublicKey } from '../ssh/public-key.ts';
 
 /** Opens (creating with `mode` when missing) the directory `machineDir` inside the machine. */
 export async function openMachineDirectory(rootfs: string, machineDir: string, options: { create?: boolean; mode?: number } = {}): Promise<ConfinedDirectory> {
-  const components = await resolveInRoot(rootfs, machineDir);
-  let current = await ConfinedDirectory.openRoot(rootfs);
-  for (const name of components) {
-    const next = await (options.create ? current.ensureDirectory(name, options.mode) : current.openDirectory(name)).finally(() => current.close());
-    current = next;
-  }
-  return current;
+  return ConfinedDirectory.openComponents(rootfs, await resolveInRoot(rootfs, machineDir), options);
 }
 
 /** Writes `content` to `machinePath` as root with `mode`; a link in its place is replaced by the file. */

@@ -286,8 +286,8 @@ export class MachineRuntime {
   }
 
   /** Copies a host file or directory into the machine (running or stopped); see copyIntoMachine. */
-  async copyIn(id: string, hostPath: string, machinePath: string): Promise<void> {
-    await this.withRootfs(id, (rootfs) => copyIntoMachine(rootfs, hostPath, machinePath));
+  async copyIn(id: string, hostPath: string, machinePath: string, options: { parents?: boolean } = {}): Promise<void> {
+    await this.withRootfs(id, (rootfs) => copyIntoMachine(rootfs, hostPath, machinePath, options));
   }
 
   /** Copies a file or directory out of the machine (running or stopped); see copyOutOfMachine. */

@@ -88,3 +88,15 @@ test('directory trees copy both ways with modes, and links stay links', async (t
   await assert.rejects(copyIntoMachine(rootfs, path.join(host, 'missing'), '/etc'), /does not exist on the host/);
   await assert.rejects(copyIntoMachine(rootfs, path.join(tree, 'run.sh'), '/no/such/dir/file'), (error: MachineRuntimeError) => error.reason === 'NotFound');
 });
+
+test('copy in with parents makes the missing directories, 0755, inside the machine only', async (t) => {
+  const { rootfs, host, outside } = await scratch(t);
+  await writeFile(path.join(host, 'motd'), 'made with its directories\n');
+  await copyIntoMachine(rootfs, path.join(host, 'motd'), '/opt/app/etc/motd', { parents: true });
+  assert.equal(await readFile(path.join(rootfs, 'opt/app/etc/motd'), 'utf8'), 'made with its directories\n');
+  for (const dir of ['opt', 'opt/app', 'opt/app/etc']) assert.equal((await stat(path.join(rootfs, dir))).mode & 0o777, 0o755, dir);
+  // Through a planted link the directories are made where the machine sees them, never on the host.
+  await copyIntoMachine(rootfs, path.join(host, 'motd'), '/absolute-escape/made/motd', { parents: true });
+  assert.equal(await readFile(path.join(rootfs, outside, 'made/motd'), 'utf8'), 'made with its directories\n');
+  await assert.rejects(stat(path.join(outside, 'made')), { code: 'ENOENT' });
+});

@@ -446,7 +446,8 @@ class MachineReconcile {
     if (!this.status.startedAt) {
       for (const copy of this.machine.spec.copyFiles ?? []) {
         try {
-          await this.host.runtime.copyIn(id, copy.hostPath, copy.machinePath);
+          // As Ignite's --copy-files: the machine path's missing directories are made.
+          await this.host.runtime.copyIn(id, copy.hostPath, copy.machinePath, { parents: true });
         } catch (error) {
           throw new Waiting(ContainerMachineReason.CreateFailed, `copying ${copy.hostPath} to ${copy.machinePath} failed: ${(error as Error).message}`, RETRY_MS, true);
         }

@@ -1,5 +1,5 @@
 // A ContainerMachine through its life against a real Slipway and real runc: created and Running
-// with SSH reachable (directly and through a port forward), its files copied in, hostname, address,
+// with SSH reachable (directly and through a port forward), its files copied in (missing directories made), hostname, address,
 // memory limit and writable layer size as asked; stopped and started keeping its files; deleted leaving nothing — no
 // container, mount, network namespace, veth, address or key Secret.
 import { test } from 'node:test';
@@ -37,7 +37,7 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
     hostname: 'web-1',
     ssh: { generateKey: true },
     ports: [{ hostPort: sshPort, machinePort: 22 }],
-    copyFiles: [{ hostPath: path.join(files, 'motd'), machinePath: '/etc/slipway-motd' }],
+    copyFiles: [{ hostPath: path.join(files, 'motd'), machinePath: '/opt/slipway/motd' }],
     env: [{ name: 'GREETING', value: 'hello' }],
     rootfsSize: '256Mi',
   }));
@@ -56,7 +56,7 @@ test('a ContainerMachine runs with SSH, keeps its files across stop and start, a
   assert.equal(status.rootfsSize, '256Mi');
 
   assert.equal(await env.ssh('vm1', ['hostname']), 'web-1\n');
-  assert.equal(await env.ssh('vm1', ['cat', '/etc/slipway-motd']), 'copied from the host\n');
+  assert.equal(await env.ssh('vm1', ['cat', '/opt/slipway/motd']), 'copied from the host\n');
   assert.equal((await env.ssh('vm1', ['hostname', '-I'])).trim(), status.network!.ip);
   assert.match(await env.ssh('vm1', ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']), /^268435456\n$/);
   assert.equal(await env.ssh('vm1', ['sh', '-c', 'tr "\\0" "\\n" < /proc/1/environ | grep ^GREETING=']), 'GREETING=hello\n');
