@@ -88,9 +88,14 @@ function readOption(line: CommandLine, word: string): string[] {
   const value = equals > 0 ? word.slice(equals + 1) : undefined;
   const option = findOption(line.command, flag);
   if (!option) {
-    // Short flags run together (-aq): each is a boolean, or the last one takes the rest as its value.
-    const shorts = /^-[A-Za-z]{2,}$/.test(word) ? [...word.slice(1)].map((c) => findOption(line.command, `-${c}`)) : [];
-    for (const short of shorts) if (short) line.options[optionName(short)] = short.negate ? false : true;
+    // Short flags run together (-aq): booleans, up to one that takes the rest of the word as its value.
+    for (let i = 1; /^-[A-Za-z]{2,}/.test(word) && i < word.length; i++) {
+      const short = findOption(line.command, `-${word[i]}`);
+      if (!short) break;
+      const takesValue = short.required || short.optional;
+      line.options[optionName(short)] = takesValue ? word.slice(i + 1) : !short.negate;
+      if (takesValue) break;
+    }
     return [word];
   }
   const name = optionName(option);

@@ -214,7 +214,7 @@ function machineCommands(program: Command): void {
     .option('-i, --identity <file>', 'Private key to use instead of the one generated for the machine')
     .addOption(new Option('--timeout <seconds>', 'Seconds to wait for the connection').argParser(wholeNumber).default(10))
     .option('-t, --tty', 'Force (-t) or forbid (--no-tty) a terminal; default: ssh decides')
-    .option('--no-tty')
+    .addOption(new Option('--no-tty').hideHelp())
     .action(runs(() => import('./commands/ssh.ts'), (m) => m.ssh)),
   ['slipway ssh my-vm', 'A login shell'],
   ['slipway ssh my-vm -- uname -a', 'One command']);
@@ -251,8 +251,8 @@ function imageCommands(program: Command): void {
   examples(image.command('pull').description('Pull an image from its registry into the daemon\'s image store')
     .argument('<reference>', 'OCI image reference, e.g. debian:bookworm')
     .addOption(timeout('10m', 'How long to wait for the image'))
-    .option('--plain-http', 'Speak HTTP, not HTTPS, to the registry (loopback registries only; their default)')
-    .option('--no-plain-http')
+    .option('--plain-http', 'Speak HTTP, not HTTPS, to the registry (loopback registries only; their default; --no-plain-http for HTTPS)')
+    .addOption(new Option('--no-plain-http').hideHelp())
     .action(runs(() => import('./commands/images.ts'), (m) => m.pull)),
   ['slipway image pull 127.0.0.1:5000/team/app:1', 'From a registry on loopback (plain HTTP)']);
   image.command('import').description('Import an image from a docker-archive or OCI layout tarball on the daemon\'s host')

@@ -14,6 +14,7 @@ import { startRegistry, type RunningRegistry } from '../support/docker-registry.
 import { debianImageArchive, DEBIAN_TEST_IMAGE } from '../support/debian-image.ts';
 import { freePort } from '../support/free-port.ts';
 import { skopeo } from '../support/oci-fixture.ts';
+import { runSlipway } from '../support/slipway-cli.ts';
 import { startMachinesCliEnv, type MachinesCliEnv } from './fixtures/machines-cli.ts';
 
 const exec = promisify(execFile);
@@ -115,7 +116,11 @@ test('run --ssh --ports --memory: a machine reachable over SSH with its hostname
 
   // Shell completion offers machine names to the machine commands, and image references to rmi.
   // The script passes the whole command line typed so far, --data-dir included.
-  const complete = async (...words: string[]) => (await env.ok(['__complete', '--data-dir', env.dataDir, ...words])).trimEnd().split('\n');
+  const complete = async (...words: string[]) => {
+    const result = await runSlipway(['__complete', '--data-dir', env.dataDir, ...words]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.trimEnd().split('\n');
+  };
   assert.deepEqual(await complete('ssh', ''), ['vm1']);
   assert.deepEqual(await complete('exec', 'v'), ['vm1']);
   assert.deepEqual(await complete('logs', 'vm1', ''), [''], 'only the first positional of logs is a machine');
