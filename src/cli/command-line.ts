@@ -12,7 +12,7 @@ export interface CommandLine {
   path: string[];
   /** The command's positional words, those after "--" included. */
   positionals: string[];
-  /** Values given on the command line, by long option name without "--". */
+  /** Values given on the command line, by long option name without "--" (and "no-": --no-tty sets tty false). */
   options: Record<string, string | boolean>;
   /** The last word was an option that still wants its value. */
   pending?: Option;
@@ -103,7 +103,7 @@ function readOption(line: CommandLine, word: string): string[] {
     if (value !== undefined) line.options[name] = value;
     else if (option.required) line.pending = option;
     else line.options[name] = '';
-    return [value === undefined && option.optional ? `${word}=` : word];
+    return [value === undefined && option.optional && word.startsWith('--') ? `${word}=` : word];
   }
   if (value === 'true' || value === 'false') {
     const on = (value === 'true') !== option.negate;

@@ -345,6 +345,17 @@ test('completion prints bash and zsh scripts; their callback completes commands,
   assert.deepEqual(await tab('get', 'gadg'), ['gadgets']);
   assert.deepEqual(await tab('describe', 'secrets', '-n', ns, ''), ['creds']);
   assert.deepEqual(await tab('get', '--all-n'), ['--all-namespaces']);
+
+  // The zsh script, sourced in zsh, its function run with zsh's completion builtins stubbed to print what they are given.
+  const zshScript = await file('slipway.zsh', zsh);
+  const zshTab = async (...words: string[]) => {
+    const stubs = 'compdef() { :; }; compadd() { print -rl -- "${@[2,-1]}"; }; _files() { print FILES; }; slipway() { "$NODE" "$MAIN" "$@"; }';
+    const { stdout } = await execFileAsync('zsh', ['-fc', `${stubs}; source "$0"; words=(slipway "$@"); CURRENT=$(($# + 1)); _slipway`, zshScript, ...words], { env: { ...process.env, NODE: process.execPath, MAIN, KUBECONFIG: kubeconfig, NO_COLOR: '1' } });
+    return stdout.trimEnd().split('\n');
+  };
+  assert.deepEqual(await zshTab('image', ''), ['pull', 'import', 'build', 'ls']);
+  assert.deepEqual(await zshTab('describe', 'secrets', '-n', ns, 'c'), ['creds']);
+  assert.deepEqual(await zshTab('cp', ''), ['FILES']);
 });
 
 test('bad input gets one line on stderr and a non-zero exit', async () => {
