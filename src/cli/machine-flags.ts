@@ -76,17 +76,17 @@ export async function machineFromFlags(flags: MachineFlags, powerState: 'Running
   if (flags.ports.length > 0) {
     let mappings;
     try {
-      mappings = parsePortMappings(flags.ports.map(String));
+      mappings = parsePortMappings(flags.ports);
     } catch (error) {
       throw new UsageError((error as Error).message, 'e.g. --ports 8080:80 or --ports 0.0.0.0:2222:22');
     }
     spec.ports = mappings.map((m) => ({ hostIP: m.bindAddress, hostPort: m.hostPort, machinePort: m.machinePort, protocol: m.protocol === 'udp' ? 'UDP' as const : 'TCP' as const }));
   }
-  if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(String(f))));
-  if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(String(e), '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));
+  if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(f)));
+  if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(e, '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));
   if (flags.network !== undefined) spec.network = flags.network;
   if (flags.init !== undefined) spec.init = flags.init;
-  const labels = Object.fromEntries([...flags.label.map((l) => keyValue(String(l), '--label', 'KEY=VALUE')), [STANDALONE_LABEL, 'true']]);
+  const labels = Object.fromEntries([...flags.label.map((l) => keyValue(l, '--label', 'KEY=VALUE')), [STANDALONE_LABEL, 'true']]);
   return {
     apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1',
     kind: 'ContainerMachine',

@@ -30,8 +30,8 @@ export function parseCopyEnd(text: string): CopyEnd {
 }
 
 export async function cp(argv: CpOptions): Promise<void> {
-  const source = parseCopyEnd(String(argv.source));
-  const destination = parseCopyEnd(String(argv.destination));
+  const source = parseCopyEnd(argv.source);
+  const destination = parseCopyEnd(argv.destination);
   if ((source.machine === undefined) === (destination.machine === undefined)) {
     throw new UsageError('exactly one of the two paths must be in a machine', FORM_HINT);
   }

@@ -35,7 +35,7 @@ function reference(doomed: Doomed): string {
 
 async function fromArguments(cluster: Cluster, argv: DeleteOptions): Promise<Doomed[]> {
   const doomed: Doomed[] = [];
-  for (const selection of parseResourceArgs([argv.resource!, ...argv.names.map(String)])) {
+  for (const selection of parseResourceArgs([argv.resource!, ...argv.names])) {
     if (selection.names.length === 0) throw new UsageError(`no name given for "${selection.kind}"`, 'name the objects to delete: `slipway delete KIND NAME…` or KIND/NAME');
     const resource = await cluster.resolve(selection.kind);
     const namespace = resource.namespaced ? cluster.namespace : undefined;

@@ -108,7 +108,7 @@ async function namesClusterApiCluster(cluster: Cluster, typed: string): Promise<
 
 /** `slipway describe`: Cluster API Clusters as the cluster tree, everything else as the generic page. */
 export async function describeWithClusterTree(argv: DescribeOptions & TreeFlags): Promise<void> {
-  const [selection, ...more] = parseResourceArgs([argv.resource, ...argv.names.map(String)]);
+  const [selection, ...more] = parseResourceArgs([argv.resource, ...argv.names]);
   const showConditions = argv['show-conditions'];
   if (showConditions !== undefined && showConditions.split(',').some((f) => f.trim() !== f || f === '')) {
     throw new UsageError(`invalid --show-conditions value "${showConditions}"`, 'give comma separated kinds or Kind/name without spaces, or "all"');

@@ -18,7 +18,7 @@ export async function describe(argv: DescribeOptions): Promise<void> {
   const cluster = await connect(argv);
   const style = styleFor(process.stdout);
   const pages: string[] = [];
-  for (const selection of parseResourceArgs([argv.resource, ...argv.names.map(String)])) {
+  for (const selection of parseResourceArgs([argv.resource, ...argv.names])) {
     const resource = await cluster.resolve(selection.kind);
     const namespace = resource.namespaced ? cluster.namespace : undefined;
     const objects: KubeObject[] = selection.names.length > 0

@@ -16,7 +16,7 @@ export async function exec(argv: ExecOptions): Promise<void> {
   const { command } = argv;
   if (command.length === 0) throw new UsageError('no command given', 'e.g. `slipway exec my-vm -- ls -l /`');
   const cluster = await connect(argv);
-  const [machine] = await findMachines(cluster, [String(argv.machine)]);
+  const [machine] = await findMachines(cluster, [argv.machine]);
   assertRunning(machine);
   const { runtime, id } = await hostRuntime(argv, machine);
   const result = await runtime.exec(id, command, argv.interactive ? { stdin: process.stdin } : {});

@@ -140,7 +140,7 @@ async function watchChanges(cluster: Cluster, target: Target, argv: GetOptions, 
 }
 
 export async function get(argv: GetOptions): Promise<void> {
-  const selections = parseResourceArgs([argv.resource, ...argv.names.map(String)]);
+  const selections = parseResourceArgs([argv.resource, ...argv.names]);
   if (argv.watch && (selections.length > 1 || selections[0].names.length > 1)) {
     throw new UsageError('--watch works on one kind, and at most one name', 'run one `slipway get --watch` per kind');
   }

@@ -81,7 +81,7 @@ export async function pull(argv: PullOptions): Promise<void> {
 }
 
 export async function importImage(argv: ImportOptions): Promise<void> {
-  const file = path.resolve(String(argv.file));
+  const file = path.resolve(argv.file);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist`, 'give the path of a docker-archive or OCI layout tarball');
   const reference = argv.reference === undefined ? undefined : normalizedImageReference(argv.reference);
   const cluster = await connect(argv);
@@ -92,7 +92,7 @@ export async function importImage(argv: ImportOptions): Promise<void> {
 
 export async function build(argv: BuildOptions): Promise<void> {
   const reference = normalizedImageReference(argv.name);
-  const packages = argv.packages.flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter(Boolean);
+  const packages = argv.packages.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
   const cluster = await connect(argv);
   const { imageObjectName } = await import('../../api/slipway.dev/v1alpha1/image.ts');
   const debian = { suite: argv.debian, ...(packages.length > 0 ? { packages } : {}), ...(argv.mirror ? { mirror: argv.mirror } : {}) };
@@ -122,7 +122,7 @@ async function machinesUsing(cluster: Cluster, image: ImageObject): Promise<stri
 
 export async function rmi(argv: RmiOptions): Promise<void> {
   const cluster = await connect(argv);
-  for (const query of argv.images.map(String)) {
+  for (const query of argv.images) {
     try {
       const image = await findImage(cluster, query);
       const name = image.metadata.name!;

@@ -17,7 +17,7 @@ const IMAGE_KINDS = new Set(['image', 'img']);
 
 export async function inspect(argv: InspectOptions): Promise<void> {
   const kind = argv.name === undefined ? 'vm' : argv.kindOrName.toLowerCase();
-  const query = String(argv.name ?? argv.kindOrName);
+  const query = argv.name ?? argv.kindOrName;
   if (!MACHINE_KINDS.has(kind) && !IMAGE_KINDS.has(kind)) throw new UsageError(`unknown kind "${argv.kindOrName}"`, 'inspect a vm or an image: `slipway inspect vm NAME`, `slipway inspect image REF`');
   const cluster = await connect(argv);
   const object = IMAGE_KINDS.has(kind) ? await findImage(cluster, query) : (await findMachines(cluster, [query]))[0];

@@ -12,7 +12,7 @@ interface LogsOptions extends GlobalOptions {
 
 export async function logs(argv: LogsOptions): Promise<void> {
   const cluster = await connect(argv);
-  const [machine] = await findMachines(cluster, [String(argv.machine)]);
+  const [machine] = await findMachines(cluster, [argv.machine]);
   const { runtime, id } = await hostRuntime(argv, machine);
   if (!argv.follow) {
     process.stdout.write(await runtime.logs(id));

@@ -22,7 +22,7 @@ interface PowerOptions extends GlobalOptions {
 /** Runs `work` on every machine at once; each failure is reported on its own line (exit 1), each success prints the name. */
 export async function eachMachine(argv: PowerOptions | (GlobalOptions & { machines: string[] }), work: (cluster: Cluster, machine: MachineObject) => Promise<void>): Promise<void> {
   const cluster = await connect(argv);
-  const machines = await findMachines(cluster, argv.machines.map(String));
+  const machines = await findMachines(cluster, argv.machines);
   await Promise.all(machines.map(async (machine) => {
     try {
       await work(cluster, machine);

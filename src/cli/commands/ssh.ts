@@ -21,7 +21,7 @@ interface SshOptions extends GlobalOptions {
 export async function ssh(argv: SshOptions): Promise<void> {
   if (!Number.isInteger(argv.timeout) || argv.timeout < 1) throw new UsageError(`invalid --timeout ${argv.timeout}`, 'give whole seconds, at least 1');
   const cluster = await connect(argv);
-  const [machine] = await findMachines(cluster, [String(argv.machine)]);
+  const [machine] = await findMachines(cluster, [argv.machine]);
   const name = machine.metadata.name!;
   assertRunning(machine);
   const address = machine.status?.network?.ip;
