@@ -279,8 +279,9 @@ function imageCommands(program: Command): void {
 }
 
 /**
- * The whole tree. Parse errors are not printed by commander but thrown (cli.ts words them as one
- * line); settings are made before the commands are added, which copy them.
+ * The whole tree. commander writes nothing on stderr — not its parse errors, nor the help it would
+ * print when a subcommand is missing — and throws instead (cli.ts words each as one line). The
+ * settings are made before the commands are added, which copy them.
  */
 export function commandTree(): Command {
   const program = addGlobalOptions(new Command('slipway'))
