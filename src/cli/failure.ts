@@ -34,11 +34,6 @@ function networkCode(error: unknown): { code: string; address?: string; port?: n
   return undefined;
 }
 
-/** "run `slipway get --help` to see the usage", for the command the user ran, if known. */
-export function usageHint(command: string | undefined): string {
-  return `run \`slipway${command ? ` ${command}` : ''} --help\` to see the usage`;
-}
-
 export function describeFailure(error: unknown): Failure {
   if (error instanceof CliError) {
     return { prefix: 'error: ', line: oneLine(error.message) + (error.hint ? ` (hint: ${error.hint})` : ''), exitCode: error.exitCode };

@@ -1,5 +1,5 @@
-// Options every slipway command accepts.
-import type { Argv } from 'yargs';
+// Options every slipway command accepts, before or after the command's name.
+import type { Command } from 'commander';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -8,10 +8,10 @@ export interface GlobalOptions {
   'data-dir'?: string;
 }
 
-export function withGlobalOptions(yargs: Argv): Argv<GlobalOptions> {
-  return yargs
-    .option('kubeconfig', { type: 'string', global: true, describe: 'Path to the kubeconfig (default: $KUBECONFIG, then <data-dir>/kubeconfig, then ~/.kube/config)' })
-    .option('namespace', { alias: 'n', type: 'string', global: true, describe: 'Namespace (default: the context\'s, else "default")' })
-    .option('context', { type: 'string', global: true, describe: 'kubeconfig context to use (default: its current-context)' })
-    .option('data-dir', { type: 'string', global: true, describe: 'Slipway data directory (default: ./.data)' });
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--kubeconfig <path>', 'Path to the kubeconfig (default: $KUBECONFIG, then <data-dir>/kubeconfig, then ~/.kube/config)')
+    .option('-n, --namespace <namespace>', 'Namespace (default: the context\'s, else "default")')
+    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
+    .option('--data-dir <dir>', 'Slipway data directory (default: ./.data)');
 }

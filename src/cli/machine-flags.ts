@@ -1,10 +1,10 @@
-// The flags `slipway run` and `slipway create` share, as Ignite names them (--cpus, --memory,
-// --size, --ssh[=KEY], --ports, --copy-files, --label, --env, --name), and the ContainerMachine they
-// make. Values are checked here where the CLI knows better (a key file to read, a host path to
-// resolve); everything else the API server checks, answering with every problem at once.
+// The ContainerMachine that the flags `slipway run` and `slipway create` share make, the flags as
+// Ignite names them (--cpus, --memory, --size, --ssh[=KEY], --ports, --copy-files, --label, --env,
+// --name; declared with the commands in command-tree.ts). Values are checked here where the CLI
+// knows better (a key file to read, a host path to resolve); everything else the API server
+// checks, answering with every problem at once.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Argv } from 'yargs';
 import type { ContainerMachineSpec } from '../api/infrastructure.cluster.x-k8s.io/v1alpha1/container-machine.ts';
 import { parsePortMappings } from '../machines/network/port-mapping.ts';
 import { parseSshPublicKey } from '../machines/ssh/public-key.ts';
@@ -29,22 +29,6 @@ export interface MachineFlags extends GlobalOptions {
   env: string[];
   network?: string;
   init?: 'slipway' | 'image';
-}
-
-export function withMachineFlags<T>(yargs: Argv<T>): Argv<T & MachineFlags> {
-  return yargs
-    .positional('image', { type: 'string', demandOption: true, describe: 'OCI image reference, e.g. debian:bookworm or 127.0.0.1:5000/team/app:1' })
-    .option('name', { type: 'string', describe: 'Machine name (default: a random readable one)' })
-    .option('cpus', { type: 'string', describe: 'CPUs the machine may use, e.g. 2 or 500m (default 1)' })
-    .option('memory', { type: 'string', describe: 'Memory limit, e.g. 512MB, 1GB, 1G or 1Gi (default 512MB; at least 64MB)' })
-    .option('size', { alias: 's', type: 'string', describe: 'Size limit of the machine\'s writable filesystem, e.g. 4GB' })
-    .option('ssh', { type: 'string', describe: 'Enable SSH as root: --ssh generates a key pair, --ssh=KEY installs a public key or the .pub file at a path' })
-    .option('ports', { alias: 'p', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Forward a host port to the machine: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp|/udp] (repeatable; address default 127.0.0.1)' })
-    .option('copy-files', { alias: 'f', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Copy a host file or directory into the machine before it starts: HOST_PATH:MACHINE_PATH (repeatable)' })
-    .option('label', { alias: 'l', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set a label: KEY=VALUE (repeatable)' })
-    .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'Set an environment variable of the machine\'s init: NAME=VALUE (repeatable)' })
-    .option('network', { type: 'string', describe: 'Network to attach to (default "default")' })
-    .option('init', { choices: ['slipway', 'image'] as const, describe: 'Slipway\'s minimal init with an SSH server (default), or the image\'s own /sbin/init' }) as unknown as Argv<T & MachineFlags>;
 }
 
 /** "KEY=VALUE" → [KEY, VALUE]. */
@@ -92,17 +76,17 @@ export async function machineFromFlags(flags: MachineFlags, powerState: 'Running
   if (flags.ports.length > 0) {
     let mappings;
     try {
-      mappings = parsePortMappings(flags.ports.map(String));
+      mappings = parsePortMappings(flags.ports);
     } catch (error) {
       throw new UsageError((error as Error).message, 'e.g. --ports 8080:80 or --ports 0.0.0.0:2222:22');
     }
     spec.ports = mappings.map((m) => ({ hostIP: m.bindAddress, hostPort: m.hostPort, machinePort: m.machinePort, protocol: m.protocol === 'udp' ? 'UDP' as const : 'TCP' as const }));
   }
-  if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(String(f))));
-  if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(String(e), '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));
+  if (flags['copy-files'].length > 0) spec.copyFiles = await Promise.all(flags['copy-files'].map((f) => copyFile(f)));
+  if (flags.env.length > 0) spec.env = flags.env.map((e) => keyValue(e, '--env', 'NAME=VALUE')).map(([name, value]) => ({ name, value }));
   if (flags.network !== undefined) spec.network = flags.network;
   if (flags.init !== undefined) spec.init = flags.init;
-  const labels = Object.fromEntries([...flags.label.map((l) => keyValue(String(l), '--label', 'KEY=VALUE')), [STANDALONE_LABEL, 'true']]);
+  const labels = Object.fromEntries([...flags.label.map((l) => keyValue(l, '--label', 'KEY=VALUE')), [STANDALONE_LABEL, 'true']]);
   return {
     apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1',
     kind: 'ContainerMachine',

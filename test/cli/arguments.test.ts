@@ -11,6 +11,9 @@ import { resolveKubeconfigPath } from '../../src/cli/kubeconfig-path.ts';
 import { describeFailure } from '../../src/cli/failure.ts';
 import { CliError, UsageError } from '../../src/cli/errors.ts';
 import { ApiError } from '../../src/client/rest-client.ts';
+import type { Command } from 'commander';
+import { commandTree } from '../../src/cli/command-tree.ts';
+import { commandArguments, readCommandLine } from '../../src/cli/command-line.ts';
 
 test('parseResourceArgs understands KIND NAME…, KIND,KIND and KIND/NAME…', () => {
   assert.deepEqual(parseResourceArgs(['cm']), [{ kind: 'cm', names: [] }]);
@@ -76,4 +79,49 @@ test('describeFailure words each kind of failure as one line', () => {
   assert.deepEqual(describeFailure(multiLine), { prefix: 'error: ', line: 'first; second (hint: do this)', exitCode: 1 });
   assert.equal(describeFailure(new UsageError('bad flag', 'see --help')).exitCode, 2);
   assert.deepEqual(describeFailure('plain'), { prefix: 'error: ', line: 'plain', exitCode: 1 });
+});
+
+/** What the handler of the command `words` name would get: its action replaced, so nothing runs. */
+async function handlerArguments(words: string[]): Promise<Record<string, unknown>> {
+  const program = commandTree();
+  const line = readCommandLine(program, words);
+  let argv: Record<string, unknown> | undefined;
+  line.command.action((...params: unknown[]) => { argv = commandArguments(params.at(-1) as Command); });
+  await program.parseAsync(line.args, { from: 'user' });
+  assert.ok(argv, `no handler reached for ${words.join(' ')}`);
+  return argv;
+}
+
+test('the command tree gives handlers yargs-shaped values: long names, lists, defaults, =true/=false, a bare --ssh', async () => {
+  const run = await handlerArguments(['run', '--ssh', 'debian:bookworm', '-p', '8080:80', '--ports=53:53/udp', '--memory', '1G', '-l', 'a=b']);
+  assert.deepEqual(run, {
+    kubeconfig: undefined, namespace: undefined, context: undefined, 'data-dir': undefined,
+    image: 'debian:bookworm', ssh: '', ports: ['8080:80', '53:53/udp'], 'copy-files': [], label: ['a=b'], env: [], memory: '1G',
+    name: undefined, cpus: undefined, size: undefined, network: undefined, init: undefined, timeout: '5m',
+  });
+  assert.equal((await handlerArguments(['run', 'debian', '--ssh=/keys/me.pub'])).ssh, '/keys/me.pub');
+  assert.equal((await handlerArguments(['run', 'debian'])).ssh, undefined);
+
+  const get = await handlerArguments(['-n', 'team', 'get', 'cm', 'a', 'b', '-A', '--no-headers', '-o', 'yaml']);
+  assert.deepEqual([get.namespace, get.resource, get.names, get['all-namespaces'], get['no-headers'], get.output, get.watch], ['team', 'cm', ['a', 'b'], true, true, 'yaml', false]);
+  assert.deepEqual((await handlerArguments(['get', 'cm'])).names, []);
+
+  const deleted = await handlerArguments(['delete', 'cm', 'a', '--wait=false', '--namespace', 'team']);
+  assert.deepEqual([deleted.wait, deleted.namespace, deleted.filename, deleted.cascade, deleted.timeout], [false, 'team', [], 'background', '60s']);
+  const fromStdin = await handlerArguments(['delete', '-f', '-', '--wait=true']);
+  assert.deepEqual([fromStdin.resource, fromStdin.names, fromStdin.filename, fromStdin.wait], [undefined, [], ['-'], true]);
+  assert.equal((await handlerArguments(['delete', 'cm', 'a', '--no-wait'])).wait, false);
+  assert.equal((await handlerArguments(['describe', 'cluster', 'demo', '--grouping=false'])).grouping, false);
+  assert.equal((await handlerArguments(['describe', 'cluster', 'demo'])).grouping, true);
+  assert.equal((await handlerArguments(['up', '--no-machines'])).machines, false);
+  assert.equal((await handlerArguments(['up'])).machines, true);
+
+  assert.deepEqual(await handlerArguments(['ps', '-aq']).then((a) => [a.all, a.quiet]), [true, true]);
+  const ssh = await handlerArguments(['ssh', 'vm1', '--', 'uname', '-a', '-n']);
+  assert.deepEqual([ssh.machine, ssh.command, ssh.tty, ssh.timeout, ssh.namespace], ['vm1', ['uname', '-a', '-n'], undefined, 10, undefined]);
+  assert.equal((await handlerArguments(['ssh', 'vm1', '--no-tty'])).tty, false);
+  assert.deepEqual(await handlerArguments(['exec', '-i', 'vm1', '--', 'cat']).then((a) => [a.interactive, a.machine, a.command]), [true, 'vm1', ['cat']]);
+  assert.deepEqual((await handlerArguments(['etcdctl', 'demo', '--', 'endpoint', 'health'])).args, ['endpoint', 'health']);
+  assert.deepEqual((await handlerArguments(['image', 'build', 'local/x:1', '--debian', 'bookworm', '--packages', 'a,b', '--packages', 'c'])).packages, ['a,b', 'c']);
+  assert.deepEqual(readCommandLine(commandTree(), ['image', 'list']).path, ['image', 'ls']);
 });

@@ -2,16 +2,18 @@
 // completion, `up`, and bad input answered with one clear line on stderr.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { startTestServer } from '../support/server.ts';
 import { runSlipway, SLIPWAY_MAIN as MAIN, type CliResult } from '../support/slipway-cli.ts';
 import { freeTestSubnet, testNamePrefix } from '../machines/support/network.ts';
 import { removeBridge } from '../../src/machines/network/bridge.ts';
 
+const execFileAsync = promisify(execFile);
 const ns = 'cli-e2e';
 let dir: string;
 let kubeconfig: string;
@@ -305,26 +307,55 @@ test('kubeconfig prints the data directory\'s kubeconfig path or contents', asyn
   assert.match(await failsWithOneLine(['kubeconfig', '--data-dir', path.join(dir, 'nowhere')], 1, { kubeconfig: null }), /^error: no kubeconfig in the data directory .*\(hint: run `slipway up` first/);
 });
 
-test('completion prints bash and zsh scripts and completes commands, flags and kinds', async () => {
+test('completion prints bash and zsh scripts; their callback completes commands, flags, choices, kinds and names', async () => {
   const bash = await ok(['completion', 'bash']);
-  assert.match(bash, /complete -o bashdefault -o default -F _slipway_yargs_completions slipway/);
-  assert.match(bash, /slipway --get-yargs-completions/);
-  assert.match(await ok(['completion', 'zsh']), /^#compdef slipway/);
+  assert.match(bash, /^complete -o bashdefault -o default -F _slipway slipway$/m);
+  assert.match(bash, /__complete/);
+  const zsh = await ok(['completion', 'zsh']);
+  assert.match(zsh, /^#compdef slipway/);
+  assert.match(zsh, /__complete/);
 
-  // The shell runs `slipway --get-yargs-completions slipway WORDS…`, with KUBECONFIG from its environment.
-  const complete = async (...words: string[]) => (await ok(['--get-yargs-completions', 'slipway', ...words], { kubeconfig: null, env: { SHELL: '/bin/bash', KUBECONFIG: kubeconfig } })).trimEnd().split('\n');
+  // The scripts run `slipway __complete WORDS…` (the word being completed last), with KUBECONFIG from the shell's environment.
+  const complete = async (...words: string[]) => (await ok(['__complete', ...words], { kubeconfig: null, env: { KUBECONFIG: kubeconfig } })).trimEnd().split('\n');
   const commands = await complete('');
-  for (const command of ['up', 'apply', 'get', 'describe', 'delete', 'kubeconfig', 'completion']) assert.ok(commands.includes(command), command);
+  for (const command of ['up', 'apply', 'get', 'describe', 'delete', 'kubeconfig', 'completion', 'run', 'image']) assert.ok(commands.includes(command), command);
+  assert.deepEqual(await complete('image', ''), ['pull', 'import', 'build', 'ls']);
   const flags = await complete('get', '--');
-  assert.ok(flags.includes('--output') && flags.includes('--all-namespaces'), flags.join(' '));
+  assert.ok(flags.includes('--output') && flags.includes('--all-namespaces') && flags.includes('--namespace'), flags.join(' '));
+  assert.deepEqual(await complete('get', '--outp'), ['--output']);
   const kinds = await complete('get', '');
   assert.ok(kinds.includes('configmaps') && kinds.includes('gadgets'), kinds.join(' '));
   assert.deepEqual(await complete('describe', 'secrets', '-n', ns, ''), ['creds']);
+  assert.deepEqual(await complete('-n', ns, 'get', 'secrets', 'cr'), ['creds']);
   assert.deepEqual(await complete('get', '-o', ''), ['wide', 'yaml', 'json', 'name']);
+  assert.deepEqual(await complete('get', '--output=y'), ['--output=yaml']);
   assert.deepEqual(await complete('up', '--store', ''), ['sqlite', 'etcd']);
+  assert.deepEqual(await complete('completion', ''), ['bash', 'zsh']);
   // Completing a delete runs nothing: the object is still there.
   await complete('delete', 'secret', 'creds', '-n', ns, '');
   assert.equal(await ok(['get', 'secret/creds', '-n', ns, '-o', 'name']), 'secret/creds\n');
+
+  // The bash script itself, sourced in bash, its completion function run once as bash runs it on TAB.
+  const script = await file('slipway.bash', bash);
+  const tab = async (...words: string[]) => {
+    const { stdout } = await execFileAsync('bash', ['-c', 'source "$0"; slipway() { "$NODE" "$MAIN" "$@"; }; COMP_WORDS=(slipway "$@"); COMP_CWORD=$#; _slipway; printf "%s\\n" "${COMPREPLY[@]}"', script, ...words], { env: { ...process.env, NODE: process.execPath, MAIN, KUBECONFIG: kubeconfig, NO_COLOR: '1' } });
+    return stdout.trimEnd().split('\n').sort();
+  };
+  assert.deepEqual(await tab('des'), ['describe']);
+  assert.deepEqual(await tab('get', 'gadg'), ['gadgets']);
+  assert.deepEqual(await tab('describe', 'secrets', '-n', ns, ''), ['creds']);
+  assert.deepEqual(await tab('get', '--all-n'), ['--all-namespaces']);
+
+  // The zsh script, sourced in zsh, its function run with zsh's completion builtins stubbed to print what they are given.
+  const zshScript = await file('slipway.zsh', zsh);
+  const zshTab = async (...words: string[]) => {
+    const stubs = 'compdef() { :; }; compadd() { print -rl -- "${@[2,-1]}"; }; _files() { print FILES; }; slipway() { "$NODE" "$MAIN" "$@"; }';
+    const { stdout } = await execFileAsync('zsh', ['-fc', `${stubs}; source "$0"; words=(slipway "$@"); CURRENT=$(($# + 1)); _slipway`, zshScript, ...words], { env: { ...process.env, NODE: process.execPath, MAIN, KUBECONFIG: kubeconfig, NO_COLOR: '1' } });
+    return stdout.trimEnd().split('\n');
+  };
+  assert.deepEqual(await zshTab('image', ''), ['pull', 'import', 'build', 'ls']);
+  assert.deepEqual(await zshTab('describe', 'secrets', '-n', ns, 'c'), ['creds']);
+  assert.deepEqual(await zshTab('cp', ''), ['FILES']);
 });
 
 test('bad input gets one line on stderr and a non-zero exit', async () => {
@@ -338,11 +369,36 @@ test('bad input gets one line on stderr and a non-zero exit', async () => {
   const unreachable = await file('unreachable.kubeconfig', (await readFile(kubeconfig, 'utf8')).replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
   assert.match(await failsWithOneLine(['get', 'configmaps'], 1, { kubeconfig: unreachable }), /^error: cannot reach the API server at 127\.0\.0\.1:1: connection refused \(hint: start the server with `slipway up`/);
 
-  assert.match(await failsWithOneLine(['get', 'configmaps', '--bogus'], 2), /^error: Unknown argument: bogus \(hint: run `slipway get --help`/);
-  assert.match(await failsWithOneLine(['launch'], 2), /^error: .*launch/);
-  assert.match(await failsWithOneLine(['get', 'configmaps', '-o', 'xml'], 2), /^error: Invalid values:.*xml/);
+  assert.match(await failsWithOneLine(['get', 'configmaps', '--bogus'], 2), /^error: unknown option '--bogus' \(hint: run `slipway get --help`/);
+  assert.match(await failsWithOneLine(['launch'], 2), /^error: unknown command 'launch' \(hint: run `slipway --help`/);
+  assert.match(await failsWithOneLine(['gte', 'configmaps'], 2), /^error: unknown command 'gte' \(hint: did you mean get\? or run `slipway --help`/);
+  assert.match(await failsWithOneLine([], 2), /^error: a command is required \(hint: run `slipway --help`/);
+  assert.match(await failsWithOneLine(['image'], 2), /^error: a command is required \(hint: run `slipway image --help`/);
+  assert.match(await failsWithOneLine(['image', 'pull'], 2), /^error: missing required argument 'reference' \(hint: run `slipway image pull --help`/);
+  assert.match(await failsWithOneLine(['ps', 'extra'], 2), /^error: too many arguments for 'ps'.* \(hint: run `slipway ps --help`/);
+  assert.match(await failsWithOneLine(['get', 'configmaps', '-o', 'xml'], 2), /^error: option '-o, --output <format>' argument 'xml' is invalid.*wide, yaml, json, name \(hint: run `slipway get --help`/);
+  assert.match(await failsWithOneLine(['ssh', 'vm', '--timeout', 'soon'], 2), /^error: option '--timeout <seconds>' argument 'soon' is invalid/);
   assert.match(await failsWithOneLine(['get', 'configmaps'], 1, { kubeconfig: path.join(dir, 'nope.kubeconfig') }), /^error: the kubeconfig ".*nope\.kubeconfig" does not exist/);
   assert.match(await failsWithOneLine(['delete', 'configmaps'], 2), /^error: no name given for "configmaps"/);
+});
+
+test('--help on every command shows its usage, options and examples; global options go before or after the command', async () => {
+  const top = await ok(['--help']);
+  assert.match(top, /^Usage: slipway <command> \[options\]/);
+  const commands = [...top.slice(top.indexOf('\nCommands:\n')).matchAll(/^ {2}([a-z]+) .*$/gm)].map((m) => m[1]);
+  assert.equal(commands.length, 25, commands.join(' '));
+  for (const command of ['up', 'kubeconfig', 'run', 'image', 'rmi']) assert.ok(commands.includes(command), command);
+  for (const command of [...commands, 'image pull', 'image import', 'image build', 'image ls']) {
+    const help = await ok([...command.split(' '), '--help']);
+    assert.match(help, new RegExp(`^Usage: slipway ${command}[ |]`), command);
+    assert.match(help, /^Options:\n {2}.*\n/m, command);
+    assert.match(help, /^Global Options:\n {2}--kubeconfig <path>/m, command);
+  }
+  for (const command of ['get', 'run', 'describe', 'delete', 'apply', 'ssh', 'exec', 'cp', 'completion', 'image pull']) {
+    assert.match(await ok([...command.split(' '), '-h']), new RegExp(`^Examples:\n {2}# .*\n {2}.*slipway ${command} `, 'm'), command);
+  }
+  assert.equal(await ok(['-n', ns, 'get', 'configmap/app', '-o', 'name']), 'configmap/app\n');
+  assert.equal(await ok(['get', 'configmap/app', '-o', 'name', '--namespace', ns]), 'configmap/app\n');
 });
 
 test('up starts Slipway, serves until SIGTERM, then stops cleanly', async () => {

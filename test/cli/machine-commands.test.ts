@@ -12,7 +12,6 @@ import { randomMachineName } from '../../src/cli/random-name.ts';
 import { matchImage, matchMachine, normalizedImageReference, type ImageObject, type MachineObject } from '../../src/cli/object-lookup.ts';
 import { machineFromFlags, type MachineFlags } from '../../src/cli/machine-flags.ts';
 import { parseCopyEnd } from '../../src/cli/commands/cp.ts';
-import { commandWords } from '../../src/cli/commands/exec.ts';
 import { imageRow, imageTable, machineRow, machineTable } from '../../src/cli/printers/machine-table.ts';
 import * as names from '../../src/cli/machine-resources.ts';
 import { CliError, UsageError } from '../../src/cli/errors.ts';
@@ -161,14 +160,12 @@ test('bad run/create flags are usage errors with the expected form, before anyth
   }
 });
 
-test('cp names a machine\'s side NAME:/path; exec and ssh take the command around "--"', () => {
+test('cp names a machine\'s side NAME:/path', () => {
   assert.deepEqual(parseCopyEnd('vm1:/etc/hosts'), { machine: 'vm1', path: '/etc/hosts' });
   assert.deepEqual(parseCopyEnd('3c5f:/'), { machine: '3c5f', path: '/' });
   assert.deepEqual(parseCopyEnd('/tmp/a:b'), { path: '/tmp/a:b' });
   assert.deepEqual(parseCopyEnd('./x'), { path: path.resolve('x') });
   assert.throws(() => parseCopyEnd('vm1:etc/hosts'), (e: unknown) => e instanceof UsageError && /not absolute/.test(e.message));
-  assert.deepEqual(commandWords({ command: ['uname'], _: ['exec', '-a', 5] }), ['uname', '-a', '5']);
-  assert.deepEqual(commandWords({ command: [], _: ['ssh'] }), []);
 });
 
 test('ps prints Ignite\'s columns: ID, IMAGE, SIZE, CPUS, MEMORY, CREATED, STATUS, IPS, PORTS, NAME', () => {

@@ -14,6 +14,7 @@ import { startRegistry, type RunningRegistry } from '../support/docker-registry.
 import { debianImageArchive, DEBIAN_TEST_IMAGE } from '../support/debian-image.ts';
 import { freePort } from '../support/free-port.ts';
 import { skopeo } from '../support/oci-fixture.ts';
+import { runSlipway } from '../support/slipway-cli.ts';
 import { startMachinesCliEnv, type MachinesCliEnv } from './fixtures/machines-cli.ts';
 
 const exec = promisify(execFile);
@@ -114,9 +115,15 @@ test('run --ssh --ports --memory: a machine reachable over SSH with its hostname
   assert.match(await env.ok(['inspect', 'vm', 'vm1', '-o', 'yaml']), /^ {2}machineID: [0-9a-f]{16}$/m);
 
   // Shell completion offers machine names to the machine commands, and image references to rmi.
-  // The shell passes the whole command line typed so far, --data-dir included.
-  const complete = async (...words: string[]) => (await env.ok(['--get-yargs-completions', 'slipway', '--data-dir', env.dataDir, ...words], { env: { SHELL: '/bin/bash' } })).trimEnd().split('\n');
+  // The script passes the whole command line typed so far, --data-dir included.
+  const complete = async (...words: string[]) => {
+    const result = await runSlipway(['__complete', '--data-dir', env.dataDir, ...words]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.trimEnd().split('\n');
+  };
   assert.deepEqual(await complete('ssh', ''), ['vm1']);
+  assert.deepEqual(await complete('exec', 'v'), ['vm1']);
+  assert.deepEqual(await complete('logs', 'vm1', ''), [''], 'only the first positional of logs is a machine');
   assert.ok(!(await complete('rm', 'vm1', '')).includes('vm1'), 'a machine already named is not offered again');
   assert.deepEqual(await complete('rmi', ''), [image]);
 

@@ -1,7 +1,6 @@
 // `slipway apply -f`: server-side apply of every object in the given manifests. CRDs go first and
 // are waited for until served, so objects of those kinds later in the same files apply too. A
 // failed object is reported and the rest still applied; the exit code says whether all succeeded.
-import type { CommandModule } from 'yargs';
 import type { KubeObject } from '../../api/meta.ts';
 import { connect, type Cluster } from '../connection.ts';
 import { reportFailure } from '../failure.ts';
@@ -12,7 +11,7 @@ import { CliError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
 
 interface ApplyOptions extends GlobalOptions {
-  filename: string | string[];
+  filename: string[];
   recursive: boolean;
   'field-manager': string;
   'force-conflicts': boolean;
@@ -50,44 +49,32 @@ async function applyOne(cluster: Cluster, manifest: Manifest, argv: ApplyOptions
   return cluster.apply(resource, body, { fieldManager: argv['field-manager'], force: argv['force-conflicts'], dryRun: argv['dry-run'] === 'server' });
 }
 
-export const applyCommand: CommandModule<GlobalOptions, ApplyOptions> = {
-  command: 'apply',
-  describe: 'Apply objects from files, directories or stdin (server-side apply)',
-  builder: (yargs) => yargs
-    .option('filename', { alias: 'f', type: 'string', demandOption: 'give the manifests to apply with -f FILE|DIR|-', describe: 'File, directory or - (stdin) to apply; repeatable' })
-    .option('recursive', { alias: 'R', type: 'boolean', default: false, describe: 'Read directories given with -f recursively' })
-    .option('field-manager', { type: 'string', default: 'slipway', describe: 'Name of the manager owning the applied fields' })
-    .option('force-conflicts', { type: 'boolean', default: false, describe: 'Take ownership of fields other managers own' })
-    .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'With "server", validate and show the result without persisting' })
-    .example('$0 apply -f cluster.yaml', 'Apply every object in a file')
-    .example('cat app.yaml | $0 apply -f -', 'Apply from stdin'),
-  handler: async (argv) => {
-    const manifests = await readManifests([argv.filename].flat(), { recursive: argv.recursive });
-    const cluster = await connect(argv);
-    const style = styleFor(process.stdout);
-    const suffix = argv['dry-run'] === 'server' ? ' (server dry run)' : '';
-    const apply = async (manifest: Manifest): Promise<boolean> => {
-      try {
-        const applied = await applyOne(cluster, manifest, argv);
-        process.stdout.write(`${objectReference(applied)} ${style.green('serverside-applied')}${suffix}\n`);
-        return true;
-      } catch (error) {
-        reportFailure(error, manifest.source);
-        return false;
-      }
-    };
+export async function apply(argv: ApplyOptions): Promise<void> {
+  const manifests = await readManifests(argv.filename, { recursive: argv.recursive });
+  const cluster = await connect(argv);
+  const style = styleFor(process.stdout);
+  const suffix = argv['dry-run'] === 'server' ? ' (server dry run)' : '';
+  const apply = async (manifest: Manifest): Promise<boolean> => {
+    try {
+      const applied = await applyOne(cluster, manifest, argv);
+      process.stdout.write(`${objectReference(applied)} ${style.green('serverside-applied')}${suffix}\n`);
+      return true;
+    } catch (error) {
+      reportFailure(error, manifest.source);
+      return false;
+    }
+  };
 
-    const crds = manifests.filter((m) => isCRD(m.object));
-    for (const manifest of crds) {
-      if (!await apply(manifest) || argv['dry-run'] === 'server') continue;
-      try {
-        for (const served of servedKinds(manifest.object)) await cluster.waitForKind(served.apiVersion, served.kind, CRD_SERVED_TIMEOUT_MS);
-      } catch (error) {
-        reportFailure(error, manifest.source);
-      }
+  const crds = manifests.filter((m) => isCRD(m.object));
+  for (const manifest of crds) {
+    if (!await apply(manifest) || argv['dry-run'] === 'server') continue;
+    try {
+      for (const served of servedKinds(manifest.object)) await cluster.waitForKind(served.apiVersion, served.kind, CRD_SERVED_TIMEOUT_MS);
+    } catch (error) {
+      reportFailure(error, manifest.source);
     }
-    for (const manifest of manifests) {
-      if (!isCRD(manifest.object)) await apply(manifest);
-    }
-  },
-};
+  }
+  for (const manifest of manifests) {
+    if (!isCRD(manifest.object)) await apply(manifest);
+  }
+}

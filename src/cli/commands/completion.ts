@@ -1,18 +1,17 @@
-// `slipway completion bash|zsh` prints yargs' completion script for that shell; the script calls
-// back into `slipway --get-yargs-completions …`, answered by completeWords: yargs' own completion
-// of commands, flags and choices, plus resource kinds and names read from the server.
-import yargs from 'yargs';
-import type { CommandModule } from 'yargs';
-import { connect } from '../connection.ts';
+// Shell completion, as cobra (kubectl) does it: `slipway completion bash|zsh` prints a small script
+// (src/cli/completion/) that on TAB runs `slipway __complete WORD…`, answered by complete(): the
+// commands, flags and choices of the command tree, plus what the server adds — kinds and names
+// after get/describe/delete, machine names for the machine commands, image references for rmi.
+// Completing only reads the command line against the tree, so pressing TAB never runs a command.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { commandChain, readCommandLine, type CommandLine } from '../command-line.ts';
+import { closeConnections, connect } from '../connection.ts';
 import type { ImageObject } from '../object-lookup.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { containerMachines, images as imagesResource } from '../machine-resources.ts';
 
-interface CompletionOptions extends GlobalOptions {
-  shell: 'bash' | 'zsh';
-}
-
-const SHELLS = ['bash', 'zsh'] as const;
 /** Commands whose first positional is a kind and the next ones names of that kind. */
 const RESOURCE_COMMANDS = new Set(['get', 'describe', 'delete']);
 /** Commands whose positionals are machines (names complete; IDs work too), and those whose first one is. */
@@ -20,27 +19,13 @@ const MACHINES_COMMANDS = new Set(['start', 'stop', 'kill', 'rm']);
 const MACHINE_COMMANDS = new Set(['logs', 'ssh', 'exec', 'inspect']);
 const SERVER_TIMEOUT_MS = 2000;
 
-export const completionCommand: CommandModule<GlobalOptions, CompletionOptions> = {
-  command: 'completion <shell>',
-  describe: 'Print a shell completion script (commands, flags, kinds and names)',
-  builder: (yargs) => yargs
-    .positional('shell', { choices: SHELLS, demandOption: true, describe: 'Shell to complete in' })
-    .example('source <($0 completion bash)', 'Enable completion in this bash session')
-    .example('$0 completion zsh > "${fpath[1]}/_slipway"', 'Install it for zsh'),
-  handler: (argv) => {
-    // yargs picks the script's shell from $SHELL when its completion support is created, so a
-    // fresh instance made under the requested shell prints that shell's script.
-    process.env.SHELL = `/bin/${argv.shell}`;
-    delete process.env.ZSH_NAME;
-    // Registering the full command line makes the script's install comment show it.
-    yargs([]).scriptName('slipway').completion(`completion ${argv.shell}`, false).showCompletionScript();
-  },
-};
+export async function printCompletionScript(argv: { shell: 'bash' | 'zsh' }): Promise<void> {
+  process.stdout.write(await readFile(path.join(import.meta.dirname, '../completion', `slipway.${argv.shell}`), 'utf8'));
+}
 
-/** What the server can add at this position: kinds after get/describe/delete, then names; machine names; image references. */
-async function serverWords(words: string[], argv: GlobalOptions): Promise<string[]> {
-  const [command, kind, ...names] = words.slice(0, -1);
-  const typed = words.slice(1, -1);
+/** What the server can add for the next positional of `command`: kinds, then names; machine names; image references. */
+async function serverWords(command: string, typed: string[], argv: GlobalOptions): Promise<string[]> {
+  const [kind, ...names] = typed;
   if (MACHINES_COMMANDS.has(command) || (MACHINE_COMMANDS.has(command) && typed.length === 0)) {
     const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
     const machines = await cluster.client.listAll(containerMachines, { namespace: cluster.namespace });
@@ -60,24 +45,44 @@ async function serverWords(words: string[], argv: GlobalOptions): Promise<string
   return list.items.map((item) => item.metadata.name!).filter((name) => !names.includes(name));
 }
 
-export type CompletionFunction = (current: string, argv: GlobalOptions & { _: Array<string | number> }, defaultCompletion: (onCompleted?: (err: Error | null, completions: string[] | undefined) => void) => void, done: (completions: string[]) => void) => void;
+/** The next positional's words: subcommands, an argument's choices, or what the server knows. */
+function positionalWords(line: CommandLine): string[] | Promise<string[]> {
+  const { command, positionals } = line;
+  if (command.commands.length > 0 && positionals.length === 0) return command.commands.map((c) => c.name());
+  const declared = command.registeredArguments;
+  const argument = declared[positionals.length] ?? (declared.at(-1)?.variadic ? declared.at(-1) : undefined);
+  if (!argument) return [];
+  return argument.argChoices ?? serverWords(line.path.join(' '), positionals, line.options as GlobalOptions);
+}
 
-/**
- * yargs' completion callback: command names for the first word; afterwards yargs' own completions
- * (flags, choices) plus kinds or names from the server for positionals.
- */
-export function completer(commandNames: string[]): CompletionFunction {
-  return (current, argv, defaultCompletion, done) => {
-    // argv._ holds the program name, the positional words so far and the current one — unless
-    // the current word is an option's value, which yargs completes from the option's choices.
-    const words = argv._.slice(1).map(String);
-    const isOptionValue = words.at(-1) !== current;
-    if (!isOptionValue && words.length <= 1 && !current.startsWith('-')) return done(commandNames.filter((name) => name.startsWith(current)));
-    defaultCompletion((_error, defaults) => {
-      if (isOptionValue || current.startsWith('-')) return done(defaults ?? []);
-      serverWords(words, argv)
-        .then((fromServer) => done(fromServer.length > 0 ? fromServer : defaults ?? []))
-        .catch(() => done(defaults ?? []));
-    });
-  };
+/** Every word that can stand where the last of `words` (the one being completed, maybe '') is. */
+async function completions(program: Command, words: string[]): Promise<string[]> {
+  const current = words.at(-1) ?? '';
+  const line = readCommandLine(program, words.slice(0, -1));
+  let candidates: string[];
+  if (line.pending) {
+    candidates = line.pending.argChoices ?? [];
+  } else if (line.afterDashes) {
+    candidates = [];
+  } else if (current.startsWith('-')) {
+    const options = commandChain(line.command).flatMap((c) => c.options.filter((o) => !o.hidden && o.long));
+    const equals = current.indexOf('=');
+    const valued = equals > 0 ? options.find((o) => o.long === current.slice(0, equals)) : undefined;
+    candidates = valued ? (valued.argChoices ?? []).map((choice) => `${valued.long}=${choice}`) : [...options.map((o) => o.long!), '--help'];
+  } else {
+    candidates = await positionalWords(line);
+  }
+  return candidates.filter((word) => word.startsWith(current));
+}
+
+/** Answers the completion script: the candidates, one per line; nothing at all when something fails. */
+export async function complete(program: Command, words: string[]): Promise<void> {
+  try {
+    const found = await completions(program, words);
+    process.stdout.write(found.map((word) => `${word}\n`).join(''));
+  } catch {
+    // A shell asking for completions gets completions or nothing, never an error on the terminal.
+  } finally {
+    closeConnections();
+  }
 }

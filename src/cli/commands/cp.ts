@@ -2,7 +2,6 @@
 // NAME:PATH (Ignite's form), through the runtime on the daemon's host — running or stopped machines
 // alike, confined to the machine's root filesystem.
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { connect } from '../connection.ts';
 import { UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
@@ -30,24 +29,15 @@ export function parseCopyEnd(text: string): CopyEnd {
   return { machine, path: machinePath };
 }
 
-export const cpCommand: CommandModule<GlobalOptions, CpOptions> = {
-  command: 'cp <source> <destination>',
-  describe: 'Copy files or directories between this host and a machine',
-  builder: (yargs) => yargs
-    .positional('source', { type: 'string', demandOption: true, describe: 'HOST_PATH or NAME:MACHINE_PATH' })
-    .positional('destination', { type: 'string', demandOption: true, describe: 'NAME:MACHINE_PATH or HOST_PATH' })
-    .example('$0 cp ./app.conf my-vm:/etc/app.conf', 'Into a machine')
-    .example('$0 cp my-vm:/var/log/app.log ./app.log', 'Out of a machine'),
-  handler: async (argv) => {
-    const source = parseCopyEnd(String(argv.source));
-    const destination = parseCopyEnd(String(argv.destination));
-    if ((source.machine === undefined) === (destination.machine === undefined)) {
-      throw new UsageError('exactly one of the two paths must be in a machine', FORM_HINT);
-    }
-    const cluster = await connect(argv);
-    const [machine] = await findMachines(cluster, [(source.machine ?? destination.machine)!]);
-    const { runtime, id } = await hostRuntime(argv, machine);
-    if (destination.machine) await runtime.copyIn(id, source.path, destination.path);
-    else await runtime.copyOut(id, source.path, destination.path);
-  },
-};
+export async function cp(argv: CpOptions): Promise<void> {
+  const source = parseCopyEnd(argv.source);
+  const destination = parseCopyEnd(argv.destination);
+  if ((source.machine === undefined) === (destination.machine === undefined)) {
+    throw new UsageError('exactly one of the two paths must be in a machine', FORM_HINT);
+  }
+  const cluster = await connect(argv);
+  const [machine] = await findMachines(cluster, [(source.machine ?? destination.machine)!]);
+  const { runtime, id } = await hostRuntime(argv, machine);
+  if (destination.machine) await runtime.copyIn(id, source.path, destination.path);
+  else await runtime.copyOut(id, source.path, destination.path);
+}

@@ -1,9 +1,8 @@
 // `slipway describe cluster NAME`: instead of the generic describe page, a Cluster API Cluster is
 // shown as `clusterctl describe cluster` shows it — the at-a-glance tree of the Cluster, its
 // infrastructure, control plane and workers (printers/cluster-tree.ts). Every other kind keeps
-// the generic page, so this wraps the generic describe command rather than replacing it.
+// the generic page, so this wraps the generic describe handler rather than replacing it.
 import { styleText } from 'node:util';
-import type { Argv, CommandModule } from 'yargs';
 import type { KubeObject } from '../../api/meta.ts';
 import { isNotFound, type ResourceRef } from '../../client/rest-client.ts';
 import { connect, type Cluster } from '../connection.ts';
@@ -11,7 +10,7 @@ import { CliError, UsageError } from '../errors.ts';
 import { parseResourceArgs } from '../resource-args.ts';
 import { renderClusterTree, type ClusterObjects, type TreeStyle } from '../printers/cluster-tree.ts';
 import { renderEtcdMembers } from '../printers/etcd-members.ts';
-import type { GlobalOptions } from '../global-options.ts';
+import { describe, type DescribeOptions } from './describe.ts';
 
 const GROUP = 'cluster.x-k8s.io';
 const core = (plural: string, kind: string): ResourceRef & { kind: string } => ({ group: GROUP, version: 'v1beta2', plural, namespaced: true, kind });
@@ -27,13 +26,6 @@ interface TreeFlags {
   grouping: boolean;
   echo: boolean;
   'show-machinesets': boolean;
-}
-
-/** What the generic describe command parses, as far as this wrapper needs it. */
-interface GenericDescribeOptions extends GlobalOptions {
-  resource: string;
-  names: string[];
-  selector?: string;
 }
 
 /** Colours for a stream: only on a TTY and without NO_COLOR (node's styleText checks both). */
@@ -108,56 +100,39 @@ export async function readClusterObjects(cluster: Cluster, namespace: string, na
   return { cluster: root, infrastructure, controlPlane, machineDeployments, machineSets, machines, machineInfrastructure, machineBootstrap };
 }
 
-function addTreeOptions<T>(yargs: Argv<T>): Argv<T & TreeFlags> {
-  return yargs
-    .option('show-conditions', { type: 'string', describe: 'Clusters only: comma separated kinds or Kind/name whose conditions are all listed ("all" for everything; a "+" suffix lists only the non-zero ones)' })
-    .option('grouping', { type: 'boolean', default: true, describe: 'Clusters only: fold Machines in the same state into one row' })
-    .option('echo', { type: 'boolean', default: false, describe: 'Clusters only: show infrastructure machines and bootstrap configs even when their state is the Machine\'s' })
-    .option('show-machinesets', { type: 'boolean', default: false, describe: 'Clusters only: show MachineSets' })
-    .example('$0 describe cluster demo', 'The at-a-glance tree of a Cluster API cluster')
-    .example('$0 describe cluster demo --show-conditions all --grouping=false', 'Every object on its own row, with all its conditions') as Argv<T & TreeFlags>;
-}
-
 /** True when the typed kind is Cluster API's Cluster on this server. */
 async function namesClusterApiCluster(cluster: Cluster, typed: string): Promise<boolean> {
   const resource = await cluster.discovery.lookup(typed);
   return resource?.group === GROUP && resource.kind === 'Cluster';
 }
 
-/** The generic describe command, answering Cluster API Clusters with the cluster tree. */
-export function withClusterTree<T extends GenericDescribeOptions>(generic: CommandModule<GlobalOptions, T>): CommandModule<GlobalOptions, T & TreeFlags> {
-  const genericBuilder = generic.builder;
-  return {
-    ...generic,
-    builder: (yargs) => addTreeOptions(typeof genericBuilder === 'function' ? (genericBuilder(yargs) as Argv<T>) : (yargs as unknown as Argv<T>)),
-    handler: async (argv) => {
-      const [selection, ...more] = parseResourceArgs([argv.resource, ...argv.names.map(String)]);
-      const showConditions = argv['show-conditions'];
-      if (showConditions !== undefined && showConditions.split(',').some((f) => f.trim() !== f || f === '')) {
-        throw new UsageError(`invalid --show-conditions value "${showConditions}"`, 'give comma separated kinds or Kind/name without spaces, or "all"');
-      }
-      const cluster = await connect(argv);
-      if (more.length > 0 || !(await namesClusterApiCluster(cluster, selection.kind))) {
-        const treeFlag = argv['show-conditions'] !== undefined ? '--show-conditions' : argv.echo ? '--echo' : argv['show-machinesets'] ? '--show-machinesets' : undefined;
-        if (treeFlag) throw new UsageError(`${treeFlag} only applies to Cluster API clusters`, `e.g. \`slipway describe cluster NAME ${treeFlag}\``);
-        await generic.handler(argv);
-        return;
-      }
-      const namespace = cluster.namespace;
-      const names = selection.names.length > 0
-        ? selection.names
-        : (await cluster.list(CLUSTERS, { namespace, labelSelector: argv.selector })).items.map((c) => c.metadata.name!).sort();
-      if (names.length === 0) {
-        process.stderr.write(`No resources found in ${namespace} namespace.\n`);
-        return;
-      }
-      const style = treeStyleFor(process.stdout);
-      const trees: string[] = [];
-      for (const name of names) {
-        const objects = await readClusterObjects(cluster, namespace, name);
-        trees.push(renderClusterTree(objects, { showConditions, grouping: argv.grouping, echo: argv.echo, showMachineSets: argv['show-machinesets'], style }) + renderEtcdMembers(objects.controlPlane));
-      }
-      process.stdout.write(trees.join('\n'));
-    },
-  };
+/** `slipway describe`: Cluster API Clusters as the cluster tree, everything else as the generic page. */
+export async function describeWithClusterTree(argv: DescribeOptions & TreeFlags): Promise<void> {
+  const [selection, ...more] = parseResourceArgs([argv.resource, ...argv.names]);
+  const showConditions = argv['show-conditions'];
+  if (showConditions !== undefined && showConditions.split(',').some((f) => f.trim() !== f || f === '')) {
+    throw new UsageError(`invalid --show-conditions value "${showConditions}"`, 'give comma separated kinds or Kind/name without spaces, or "all"');
+  }
+  const cluster = await connect(argv);
+  if (more.length > 0 || !(await namesClusterApiCluster(cluster, selection.kind))) {
+    const treeFlag = argv['show-conditions'] !== undefined ? '--show-conditions' : argv.echo ? '--echo' : argv['show-machinesets'] ? '--show-machinesets' : undefined;
+    if (treeFlag) throw new UsageError(`${treeFlag} only applies to Cluster API clusters`, `e.g. \`slipway describe cluster NAME ${treeFlag}\``);
+    await describe(argv);
+    return;
+  }
+  const namespace = cluster.namespace;
+  const names = selection.names.length > 0
+    ? selection.names
+    : (await cluster.list(CLUSTERS, { namespace, labelSelector: argv.selector })).items.map((c) => c.metadata.name!).sort();
+  if (names.length === 0) {
+    process.stderr.write(`No resources found in ${namespace} namespace.\n`);
+    return;
+  }
+  const style = treeStyleFor(process.stdout);
+  const trees: string[] = [];
+  for (const name of names) {
+    const objects = await readClusterObjects(cluster, namespace, name);
+    trees.push(renderClusterTree(objects, { showConditions, grouping: argv.grouping, echo: argv.echo, showMachineSets: argv['show-machinesets'], style }) + renderEtcdMembers(objects.controlPlane));
+  }
+  process.stdout.write(trees.join('\n'));
 }

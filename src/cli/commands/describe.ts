@@ -1,5 +1,4 @@
 // `slipway describe`: a readable page per object with the events recorded about it.
-import type { CommandModule } from 'yargs';
 import type { KubeObject } from '../../api/meta.ts';
 import { connect } from '../connection.ts';
 import { parseResourceArgs } from '../resource-args.ts';
@@ -7,7 +6,7 @@ import { renderDescribe, type EventLike } from '../printers/describe-printer.ts'
 import { styleFor } from '../style.ts';
 import type { GlobalOptions } from '../global-options.ts';
 
-interface DescribeOptions extends GlobalOptions {
+export interface DescribeOptions extends GlobalOptions {
   resource: string;
   names: string[];
   selector?: string;
@@ -15,33 +14,24 @@ interface DescribeOptions extends GlobalOptions {
 
 const EVENTS = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
 
-export const describeCommand: CommandModule<GlobalOptions, DescribeOptions> = {
-  command: 'describe <resource> [names..]',
-  describe: 'Show the details of objects, with their conditions and events',
-  builder: (yargs) => yargs
-    .positional('resource', { type: 'string', demandOption: true, describe: 'Kind (plural, singular, kind or short name) or KIND/NAME' })
-    .positional('names', { type: 'string', array: true, default: [] as string[], describe: 'Names of the objects (default: all in the namespace)' })
-    .option('selector', { alias: 'l', type: 'string', describe: 'Label selector, when no names are given' })
-    .example('$0 describe machine my-machine', 'One machine, its conditions and events'),
-  handler: async (argv) => {
-    const cluster = await connect(argv);
-    const style = styleFor(process.stdout);
-    const pages: string[] = [];
-    for (const selection of parseResourceArgs([argv.resource, ...argv.names.map(String)])) {
-      const resource = await cluster.resolve(selection.kind);
-      const namespace = resource.namespaced ? cluster.namespace : undefined;
-      const objects: KubeObject[] = selection.names.length > 0
-        ? await Promise.all(selection.names.map((name) => cluster.get(resource, namespace, name)))
-        : (await cluster.list(resource, { namespace, labelSelector: argv.selector })).items;
-      for (const object of objects) {
-        // Events of a cluster-scoped object may be recorded in any namespace.
-        const events = await cluster.list(EVENTS, { namespace: object.metadata.namespace, fieldSelector: `involvedObject.uid=${object.metadata.uid}` });
-        pages.push(renderDescribe(object, events.items as unknown as EventLike[], { style }));
-      }
-      if (objects.length === 0 && selection.names.length === 0) {
-        process.stderr.write(`No resources found${namespace ? ` in ${namespace} namespace` : ''}.\n`);
-      }
+export async function describe(argv: DescribeOptions): Promise<void> {
+  const cluster = await connect(argv);
+  const style = styleFor(process.stdout);
+  const pages: string[] = [];
+  for (const selection of parseResourceArgs([argv.resource, ...argv.names])) {
+    const resource = await cluster.resolve(selection.kind);
+    const namespace = resource.namespaced ? cluster.namespace : undefined;
+    const objects: KubeObject[] = selection.names.length > 0
+      ? await Promise.all(selection.names.map((name) => cluster.get(resource, namespace, name)))
+      : (await cluster.list(resource, { namespace, labelSelector: argv.selector })).items;
+    for (const object of objects) {
+      // Events of a cluster-scoped object may be recorded in any namespace.
+      const events = await cluster.list(EVENTS, { namespace: object.metadata.namespace, fieldSelector: `involvedObject.uid=${object.metadata.uid}` });
+      pages.push(renderDescribe(object, events.items as unknown as EventLike[], { style }));
     }
-    if (pages.length > 0) process.stdout.write(`${pages.join('\n\n\n')}\n`);
-  },
-};
+    if (objects.length === 0 && selection.names.length === 0) {
+      process.stderr.write(`No resources found${namespace ? ` in ${namespace} namespace` : ''}.\n`);
+    }
+  }
+  if (pages.length > 0) process.stdout.write(`${pages.join('\n\n\n')}\n`);
+}

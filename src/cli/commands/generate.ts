@@ -6,7 +6,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { CliError, UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { yaml } from '../yaml.ts';
@@ -169,47 +168,26 @@ interface GenerateOptions extends GlobalOptions {
   'list-variables': boolean;
 }
 
-export const generateCommand: CommandModule<GlobalOptions, GenerateOptions> = {
-  command: 'generate <what> <name>',
-  describe: 'Print the manifest of a new cluster from a cluster template (clusterctl generate cluster)',
-  builder: (yargs) => yargs
-    .positional('what', { type: 'string', choices: ['cluster'], demandOption: true, describe: 'What to generate' })
-    .positional('name', { type: 'string', demandOption: true, describe: 'Name of the cluster (CLUSTER_NAME)' })
-    .option('flavor', { type: 'string', describe: 'Template flavor: in-memory, in-memory-with-healthcheck, etcd' })
-    .option('infrastructure', { type: 'string', describe: 'Infrastructure provider whose templates to use (default: the one shipping the flavor)' })
-    .option('from-file', { type: 'string', describe: 'Use this template file instead of a shipped flavor' })
-    .option('kubernetes-version', { type: 'string', describe: 'Kubernetes version (KUBERNETES_VERSION)' })
-    .option('worker-machine-count', { type: 'number', describe: 'Number of worker machines (WORKER_MACHINE_COUNT, default 0)' })
-    .option('control-plane-machine-count', { type: 'number', describe: 'Number of control plane machines (CONTROL_PLANE_MACHINE_COUNT, default 1)' })
-    .option('list-variables', { type: 'boolean', default: false, describe: 'List the variables the template uses instead of filling it' })
-    .conflicts('from-file', ['flavor', 'infrastructure'])
-    .check((argv) => {
-      if (argv.flavor === undefined && argv['from-file'] === undefined) throw new UsageError('either --flavor or --from-file is required', 'e.g. --flavor in-memory');
-      return true;
-    })
-    .example('$0 generate cluster demo --flavor in-memory --kubernetes-version v1.33.0 --worker-machine-count 3 | kubectl apply -f -', 'A simulated cluster with three workers')
-    .example('ETCD_MACHINE_IMAGE=local/etcd:bookworm $0 generate cluster ledger --flavor etcd --control-plane-machine-count 3 | kubectl apply -f -', 'A 3-member etcd cluster on container machines')
-    .example('$0 generate cluster demo --flavor in-memory --list-variables', 'The variables the flavor uses'),
-  handler: async (argv) => {
-    const file = argv['from-file'] ?? findTemplate(argv.flavor!, argv.infrastructure).file;
-    let template: string;
-    try {
-      template = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new CliError(`cannot read the template "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path passed to --from-file');
-    }
-    if (argv['list-variables']) {
-      process.stdout.write(listVariables(template));
-      return;
-    }
-    const manifest = fillTemplate(template, clusterTemplateValues({
-      clusterName: argv.name,
-      namespace: argv.namespace,
-      kubernetesVersion: argv['kubernetes-version'],
-      workerMachineCount: argv['worker-machine-count'],
-      controlPlaneMachineCount: argv['control-plane-machine-count'],
-    }));
-    checkYaml(manifest, path.basename(file));
-    process.stdout.write(manifest.endsWith('\n') ? manifest : `${manifest}\n`);
-  },
-};
+export async function generate(argv: GenerateOptions): Promise<void> {
+  if (argv.flavor === undefined && argv['from-file'] === undefined) throw new UsageError('either --flavor or --from-file is required', 'e.g. --flavor in-memory');
+  const file = argv['from-file'] ?? findTemplate(argv.flavor!, argv.infrastructure).file;
+  let template: string;
+  try {
+    template = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read the template "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path passed to --from-file');
+  }
+  if (argv['list-variables']) {
+    process.stdout.write(listVariables(template));
+    return;
+  }
+  const manifest = fillTemplate(template, clusterTemplateValues({
+    clusterName: argv.name,
+    namespace: argv.namespace,
+    kubernetesVersion: argv['kubernetes-version'],
+    workerMachineCount: argv['worker-machine-count'],
+    controlPlaneMachineCount: argv['control-plane-machine-count'],
+  }));
+  checkYaml(manifest, path.basename(file));
+  process.stdout.write(manifest.endsWith('\n') ? manifest : `${manifest}\n`);
+}

@@ -1,6 +1,5 @@
 // `slipway get`: objects as tables (rendered from the server's Table responses), YAML, JSON or
 // names; optionally watching for changes afterwards.
-import type { CommandModule } from 'yargs';
 import type { KubeObject } from '../../api/meta.ts';
 import { connect, type ApiResourceRef, type Cluster, type WatchEvent } from '../connection.ts';
 import { reportFailure } from '../failure.ts';
@@ -140,56 +139,41 @@ async function watchChanges(cluster: Cluster, target: Target, argv: GetOptions, 
   }, onEvent, controller.signal);
 }
 
-export const getCommand: CommandModule<GlobalOptions, GetOptions> = {
-  command: 'get <resource> [names..]',
-  describe: 'List objects as a table, or print them as YAML, JSON or names',
-  builder: (yargs) => yargs
-    .positional('resource', { type: 'string', demandOption: true, describe: 'Kind (plural, singular, kind or short name), KIND,KIND or KIND/NAME' })
-    .positional('names', { type: 'string', array: true, default: [] as string[], describe: 'Names of the objects (default: all)' })
-    .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List across all namespaces' })
-    .option('selector', { alias: 'l', type: 'string', describe: 'Label selector, e.g. app=web,tier!=cache' })
-    .option('output', { alias: 'o', choices: ['wide', 'yaml', 'json', 'name'] as const, describe: 'Output format (default: table)' })
-    .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'After listing, watch for changes' })
-    .option('no-headers', { type: 'boolean', default: false, describe: 'Omit table headers' })
-    .option('show-managed-fields', { type: 'boolean', default: false, describe: 'Keep metadata.managedFields in YAML and JSON output' })
-    .example('$0 get machines -A', 'Machines in every namespace')
-    .example('$0 get configmap/app -o yaml', 'One object as YAML'),
-  handler: async (argv) => {
-    const selections = parseResourceArgs([argv.resource, ...argv.names.map(String)]);
-    if (argv.watch && (selections.length > 1 || selections[0].names.length > 1)) {
-      throw new UsageError('--watch works on one kind, and at most one name', 'run one `slipway get --watch` per kind');
-    }
-    const cluster = await connect(argv);
-    const targets = await resolveTargets(cluster, selections, argv);
-    const format = argv.output;
-    const singleObject = targets.length === 1 && targets[0].names.length === 1;
+export async function get(argv: GetOptions): Promise<void> {
+  const selections = parseResourceArgs([argv.resource, ...argv.names]);
+  if (argv.watch && (selections.length > 1 || selections[0].names.length > 1)) {
+    throw new UsageError('--watch works on one kind, and at most one name', 'run one `slipway get --watch` per kind');
+  }
+  const cluster = await connect(argv);
+  const targets = await resolveTargets(cluster, selections, argv);
+  const format = argv.output;
+  const singleObject = targets.length === 1 && targets[0].names.length === 1;
 
-    if (format === 'yaml' || format === 'json' || format === 'name') {
-      // A watch without a resourceVersion starts with every current object, so it lists them too.
-      if (argv.watch) return watchChanges(cluster, targets[0], argv, undefined, {});
-      const objects: KubeObject[] = [];
-      for (const target of targets) objects.push(...await fetchObjects(cluster, target, argv.selector));
-      if (objects.length > 0 || !singleObject) printObjects(objects, format, singleObject, argv['show-managed-fields']);
-      return;
-    }
+  if (format === 'yaml' || format === 'json' || format === 'name') {
+    // A watch without a resourceVersion starts with every current object, so it lists them too.
+    if (argv.watch) return watchChanges(cluster, targets[0], argv, undefined, {});
+    const objects: KubeObject[] = [];
+    for (const target of targets) objects.push(...await fetchObjects(cluster, target, argv.selector));
+    if (objects.length > 0 || !singleObject) printObjects(objects, format, singleObject, argv['show-managed-fields']);
+    return;
+  }
 
-    const tableOptions = (target: Target): TablePrintOptions => ({
-      wide: format === 'wide',
-      withNamespace: argv['all-namespaces'] && target.resource.namespaced,
-      kindPrefix: targets.length > 1 ? kindReference(target.resource.kind, target.resource.group ? `${target.resource.group}/${target.resource.version}` : target.resource.version) : undefined,
-      noHeaders: argv['no-headers'],
-      style: styleFor(process.stdout),
-    });
-    const rendered: string[] = [];
-    let firstTable: Table | undefined;
-    for (const target of targets) {
-      const table = await fetchTable(cluster, target, argv.selector);
-      firstTable ??= table;
-      const text = table ? renderTable(table, tableOptions(target)) : '';
-      if (text) rendered.push(text);
-    }
-    if (rendered.length > 0) process.stdout.write(`${rendered.join('\n\n')}\n`);
-    else if (targets.every((t) => t.names.length === 0)) process.stderr.write(`${noResourcesMessage(targets)}\n`);
-    if (argv.watch) await watchChanges(cluster, targets[0], argv, firstTable, tableOptions(targets[0]));
-  },
-};
+  const tableOptions = (target: Target): TablePrintOptions => ({
+    wide: format === 'wide',
+    withNamespace: argv['all-namespaces'] && target.resource.namespaced,
+    kindPrefix: targets.length > 1 ? kindReference(target.resource.kind, target.resource.group ? `${target.resource.group}/${target.resource.version}` : target.resource.version) : undefined,
+    noHeaders: argv['no-headers'],
+    style: styleFor(process.stdout),
+  });
+  const rendered: string[] = [];
+  let firstTable: Table | undefined;
+  for (const target of targets) {
+    const table = await fetchTable(cluster, target, argv.selector);
+    firstTable ??= table;
+    const text = table ? renderTable(table, tableOptions(target)) : '';
+    if (text) rendered.push(text);
+  }
+  if (rendered.length > 0) process.stdout.write(`${rendered.join('\n\n')}\n`);
+  else if (targets.every((t) => t.names.length === 0)) process.stderr.write(`${noResourcesMessage(targets)}\n`);
+  if (argv.watch) await watchChanges(cluster, targets[0], argv, firstTable, tableOptions(targets[0]));
+}

@@ -2,7 +2,6 @@
 // `export KUBECONFIG=$(slipway kubeconfig)` points kubectl and other tools at Slipway.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import type { CommandModule } from 'yargs';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR, dataDirKubeconfig } from '../kubeconfig-path.ts';
 import type { GlobalOptions } from '../global-options.ts';
@@ -11,16 +10,9 @@ interface KubeconfigOptions extends GlobalOptions {
   print: boolean;
 }
 
-export const kubeconfigCommand: CommandModule<GlobalOptions, KubeconfigOptions> = {
-  command: 'kubeconfig',
-  describe: 'Print the path of the kubeconfig `slipway up` wrote (or its contents with --print)',
-  builder: (yargs) => yargs
-    .option('print', { type: 'boolean', default: false, describe: 'Print the kubeconfig itself instead of its path' })
-    .example('export KUBECONFIG=$(slipway kubeconfig)', 'Point kubectl at Slipway'),
-  handler: async (argv) => {
-    const dataDir = argv['data-dir'] ?? DEFAULT_DATA_DIR;
-    const file = dataDirKubeconfig(dataDir);
-    if (!existsSync(file)) throw new CliError(`no kubeconfig in the data directory "${dataDir}"`, 'run `slipway up` first (with the same --data-dir)');
-    process.stdout.write(argv.print ? await readFile(file, 'utf8') : `${file}\n`);
-  },
-};
+export async function kubeconfig(argv: KubeconfigOptions): Promise<void> {
+  const dataDir = argv['data-dir'] ?? DEFAULT_DATA_DIR;
+  const file = dataDirKubeconfig(dataDir);
+  if (!existsSync(file)) throw new CliError(`no kubeconfig in the data directory "${dataDir}"`, 'run `slipway up` first (with the same --data-dir)');
+  process.stdout.write(argv.print ? await readFile(file, 'utf8') : `${file}\n`);
+}

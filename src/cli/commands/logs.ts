@@ -1,6 +1,5 @@
 // `slipway logs NAME [-f]`: what the machine's init wrote to its console, read from the runtime on
 // the daemon's host (Ignite's logs); -f follows it until interrupted or the machine is removed.
-import type { CommandModule } from 'yargs';
 import { connect } from '../connection.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { hostRuntime } from '../host-machines.ts';
@@ -11,23 +10,16 @@ interface LogsOptions extends GlobalOptions {
   follow: boolean;
 }
 
-export const logsCommand: CommandModule<GlobalOptions, LogsOptions> = {
-  command: 'logs <machine>',
-  describe: 'Print a machine\'s console output',
-  builder: (yargs) => yargs
-    .positional('machine', { type: 'string', demandOption: true, describe: 'Machine name or ID (a unique prefix of either is enough)' })
-    .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing what the machine writes' }),
-  handler: async (argv) => {
-    const cluster = await connect(argv);
-    const [machine] = await findMachines(cluster, [String(argv.machine)]);
-    const { runtime, id } = await hostRuntime(argv, machine);
-    if (!argv.follow) {
-      process.stdout.write(await runtime.logs(id));
-      return;
-    }
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    process.once('SIGTERM', () => controller.abort());
-    for await (const text of runtime.followLogs(id, { signal: controller.signal })) process.stdout.write(text);
-  },
-};
+export async function logs(argv: LogsOptions): Promise<void> {
+  const cluster = await connect(argv);
+  const [machine] = await findMachines(cluster, [argv.machine]);
+  const { runtime, id } = await hostRuntime(argv, machine);
+  if (!argv.follow) {
+    process.stdout.write(await runtime.logs(id));
+    return;
+  }
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  for await (const text of runtime.followLogs(id, { signal: controller.signal })) process.stdout.write(text);
+}

@@ -2,7 +2,6 @@
 // also asks for SIGKILL without a grace period) and waits until the controller got it there. A
 // start waits for the SSH server too, when the machine has SSH. Machines are named by name or ID
 // prefix; several are handled at once, each failure reported on its own line.
-import type { CommandModule } from 'yargs';
 import { connect, type Cluster } from '../connection.ts';
 import { CliError } from '../errors.ts';
 import { reportFailure } from '../failure.ts';
@@ -23,7 +22,7 @@ interface PowerOptions extends GlobalOptions {
 /** Runs `work` on every machine at once; each failure is reported on its own line (exit 1), each success prints the name. */
 export async function eachMachine(argv: PowerOptions | (GlobalOptions & { machines: string[] }), work: (cluster: Cluster, machine: MachineObject) => Promise<void>): Promise<void> {
   const cluster = await connect(argv);
-  const machines = await findMachines(cluster, argv.machines.map(String));
+  const machines = await findMachines(cluster, argv.machines);
   await Promise.all(machines.map(async (machine) => {
     try {
       await work(cluster, machine);
@@ -34,7 +33,7 @@ export async function eachMachine(argv: PowerOptions | (GlobalOptions & { machin
   }));
 }
 
-async function start(cluster: Cluster, machine: MachineObject, argv: PowerOptions): Promise<void> {
+async function startMachine(cluster: Cluster, machine: MachineObject, argv: PowerOptions): Promise<void> {
   const name = machine.metadata.name!;
   if (machine.status?.state === 'Running' && machine.spec.powerState !== 'Stopped') throw new CliError(`machine ${name} is already running`, `\`slipway stop ${name}\` stops it`);
   // A machine whose init died while it should run is started again on request; otherwise the power state does it.
@@ -51,7 +50,7 @@ async function start(cluster: Cluster, machine: MachineObject, argv: PowerOption
   }
 }
 
-async function stop(cluster: Cluster, machine: MachineObject, argv: PowerOptions, kill: boolean): Promise<void> {
+async function stopMachine(cluster: Cluster, machine: MachineObject, argv: PowerOptions, kill: boolean): Promise<void> {
   const name = machine.metadata.name!;
   if (machine.spec.powerState === 'Stopped' && machine.status?.state === 'Stopped') return;
   await cluster.client.patch(containerMachines, name, {
@@ -62,34 +61,6 @@ async function stop(cluster: Cluster, machine: MachineObject, argv: PowerOptions
   await waitForMachine(cluster, name, 'stopped', new Progress(), { signal, timeout: argv.timeout });
 }
 
-const machinesArgument = { type: 'string', array: true, demandOption: true, describe: 'Machines, by name or ID (a unique prefix of either is enough)' } as const;
-
-export const startCommand: CommandModule<GlobalOptions, PowerOptions> = {
-  command: 'start <machines..>',
-  describe: 'Start stopped machines (waits until they run and their SSH server answers)',
-  builder: (yargs) => yargs
-    .positional('machines', machinesArgument)
-    .option('timeout', { type: 'string', default: '2m', describe: 'How long to wait for each machine' })
-    .example('$0 start my-vm', 'Start a machine by name')
-    .example('$0 start 3c5f', 'Start a machine by ID prefix'),
-  handler: (argv) => eachMachine(argv, (cluster, machine) => start(cluster, machine, argv)),
-};
-
-export const stopCommand: CommandModule<GlobalOptions, PowerOptions> = {
-  command: 'stop <machines..>',
-  describe: 'Stop running machines: SIGTERM to their init (SIGKILL after the grace period), or SIGKILL at once with -f',
-  builder: (yargs) => yargs
-    .positional('machines', machinesArgument)
-    .option('force-kill', { alias: 'f', type: 'boolean', default: false, describe: 'Kill the machines instead of stopping them gracefully' })
-    .option('timeout', { type: 'string', default: '2m', describe: 'How long to wait for each machine' }),
-  handler: (argv) => eachMachine(argv, (cluster, machine) => stop(cluster, machine, argv, argv['force-kill'] === true)),
-};
-
-export const killCommand: CommandModule<GlobalOptions, PowerOptions> = {
-  command: 'kill <machines..>',
-  describe: 'Kill running machines (SIGKILL, no grace period)',
-  builder: (yargs) => yargs
-    .positional('machines', machinesArgument)
-    .option('timeout', { type: 'string', default: '2m', describe: 'How long to wait for each machine' }),
-  handler: (argv) => eachMachine(argv, (cluster, machine) => stop(cluster, machine, argv, true)),
-};
+export const start = (argv: PowerOptions) => eachMachine(argv, (cluster, machine) => startMachine(cluster, machine, argv));
+export const stop = (argv: PowerOptions) => eachMachine(argv, (cluster, machine) => stopMachine(cluster, machine, argv, argv['force-kill'] === true));
+export const kill = (argv: PowerOptions) => eachMachine(argv, (cluster, machine) => stopMachine(cluster, machine, argv, true));

@@ -1,6 +1,5 @@
 // `slipway ps`, as Ignite's: the running machines of the namespace (all of them with -a) in Ignite's
 // columns, or only their IDs (-q) to feed other commands.
-import type { CommandModule } from 'yargs';
 import { connect } from '../connection.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { containerMachines } from '../machine-resources.ts';
@@ -12,21 +11,14 @@ interface PsOptions extends GlobalOptions {
   quiet: boolean;
 }
 
-export const psCommand: CommandModule<GlobalOptions, PsOptions> = {
-  command: 'ps',
-  describe: 'List running machines (all machines with -a)',
-  builder: (yargs) => yargs
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all machines, not just running ones' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only print IDs (names of machines that have none yet)' }),
-  handler: async (argv) => {
-    const cluster = await connect(argv);
-    const machines = (await cluster.client.listAll<MachineObject>(containerMachines, { namespace: cluster.namespace })).items
-      .filter((m) => argv.all || m.status?.state === 'Running')
-      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
-    if (argv.quiet) {
-      for (const machine of machines) process.stdout.write(`${machine.status?.machineID ?? machine.metadata.name}\n`);
-      return;
-    }
-    process.stdout.write(`${machineTable(machines)}\n`);
-  },
-};
+export async function ps(argv: PsOptions): Promise<void> {
+  const cluster = await connect(argv);
+  const machines = (await cluster.client.listAll<MachineObject>(containerMachines, { namespace: cluster.namespace })).items
+    .filter((m) => argv.all || m.status?.state === 'Running')
+    .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+  if (argv.quiet) {
+    for (const machine of machines) process.stdout.write(`${machine.status?.machineID ?? machine.metadata.name}\n`);
+    return;
+  }
+  process.stdout.write(`${machineTable(machines)}\n`);
+}

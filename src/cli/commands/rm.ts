@@ -1,7 +1,6 @@
 // `slipway rm`, as Ignite's: removes machines (by name or ID prefix) and waits until each is gone
 // from the host — container, mounts, network namespace, veth, address. A running machine is refused
 // unless forced (-f), which removes it without stopping it first.
-import type { CommandModule } from 'yargs';
 import { CliError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { containerMachines } from '../machine-resources.ts';
@@ -14,18 +13,9 @@ interface RmOptions extends GlobalOptions {
   timeout: string;
 }
 
-export const rmCommand: CommandModule<GlobalOptions, RmOptions> = {
-  command: 'rm <machines..>',
-  describe: 'Remove machines (running ones only with -f)',
-  builder: (yargs) => yargs
-    .positional('machines', { type: 'string', array: true, demandOption: true, describe: 'Machines, by name or ID (a unique prefix of either is enough)' })
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Remove running machines too, killing them' })
-    .option('timeout', { type: 'string', default: '2m', describe: 'How long to wait for each machine to be gone' })
-    .example('$0 rm -f $($0 ps -aq)', 'Remove every machine in the namespace'),
-  handler: (argv) => eachMachine(argv, async (cluster, machine) => {
-    const name = machine.metadata.name!;
-    if (!argv.force && machine.status?.state === 'Running') throw new CliError(`machine ${name} is running`, `stop it first (\`slipway stop ${name}\`), or remove it anyway with \`slipway rm -f ${name}\``);
-    const holding = await cluster.deleteAndWait(containerMachines, cluster.namespace, name, AbortSignal.timeout(parseDuration(argv.timeout, '--timeout')), { uid: machine.metadata.uid });
-    if (holding) throw new CliError(`timed out after ${argv.timeout} waiting for machine ${name} to be removed`, `\`slipway describe containermachine ${name}\` shows its events`);
-  }),
-};
+export const rm = (argv: RmOptions) => eachMachine(argv, async (cluster, machine) => {
+  const name = machine.metadata.name!;
+  if (!argv.force && machine.status?.state === 'Running') throw new CliError(`machine ${name} is running`, `stop it first (\`slipway stop ${name}\`), or remove it anyway with \`slipway rm -f ${name}\``);
+  const holding = await cluster.deleteAndWait(containerMachines, cluster.namespace, name, AbortSignal.timeout(parseDuration(argv.timeout, '--timeout')), { uid: machine.metadata.uid });
+  if (holding) throw new CliError(`timed out after ${argv.timeout} waiting for machine ${name} to be removed`, `\`slipway describe containermachine ${name}\` shows its events`);
+});

@@ -4,13 +4,11 @@
 // missing image in, then the machine's conditions — until the machine runs (and its SSH server
 // answers) or is made. When it cannot get there, the condition's message is the error, and what
 // the command caused to exist (the machine, and an image that was not there before) is removed.
-import type { CommandModule } from 'yargs';
 import { isAlreadyExists, isNotFound } from '../../client/rest-client.ts';
 import { connect, type Cluster } from '../connection.ts';
 import { CliError } from '../errors.ts';
-import type { GlobalOptions } from '../global-options.ts';
 import { waitForSshServer } from '../host-machines.ts';
-import { machineFromFlags, withMachineFlags, type MachineFlags } from '../machine-flags.ts';
+import { machineFromFlags, type MachineFlags } from '../machine-flags.ts';
 import { containerMachines, DEFAULT_NETWORK, images, networks } from '../machine-resources.ts';
 import { waitForMachine, type MachineGoal } from '../machine-wait.ts';
 import { findImageByReference, normalizedImageReference, type MachineObject } from '../object-lookup.ts';
@@ -83,17 +81,5 @@ async function runOrCreate(argv: RunOptions, goal: MachineGoal): Promise<void> {
   process.stdout.write(`${name}\n`);
 }
 
-function command(name: 'run' | 'create', describe: string, goal: MachineGoal): CommandModule<GlobalOptions, RunOptions> {
-  return {
-    command: `${name} <image>`,
-    describe,
-    builder: (yargs) => withMachineFlags(yargs)
-      .option('timeout', { type: 'string', default: '5m', describe: 'How long to wait for the image and the machine' })
-      .example(`$0 ${name} debian:bookworm --name my-vm --cpus 2 --memory 1GB --ssh`, 'A machine with 2 CPUs, 1 GiB and a generated SSH key')
-      .example(`$0 ${name} 127.0.0.1:5000/team/app:1 -p 8080:80 -f ./motd:/etc/motd`, 'A port forward and a copied file'),
-    handler: (argv) => runOrCreate(argv, goal),
-  };
-}
-
-export const runCommand = command('run', 'Create a machine from an OCI image and start it (waits until it runs)', 'running');
-export const createCommand = command('create', 'Create a machine from an OCI image without starting it', 'created');
+export const run = (argv: RunOptions) => runOrCreate(argv, 'running');
+export const create = (argv: RunOptions) => runOrCreate(argv, 'created');

@@ -3,13 +3,11 @@
 // the key given by --identity; a login shell without a command. Exits with ssh's exit code.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { sshCommand } from '../../machines/ssh/ssh-command.ts';
 import { connect } from '../connection.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { assertRunning, sshKeyFile } from '../host-machines.ts';
-import { commandWords } from './exec.ts';
 import { findMachines } from '../object-lookup.ts';
 
 interface SshOptions extends GlobalOptions {
@@ -20,32 +18,20 @@ interface SshOptions extends GlobalOptions {
   tty?: boolean;
 }
 
-export const sshCommandModule: CommandModule<GlobalOptions, SshOptions> = {
-  command: 'ssh <machine> [command..]',
-  describe: 'SSH into a running machine, or run a command in it over SSH (put -- before a command with options)',
-  builder: (yargs) => yargs
-    .positional('machine', { type: 'string', demandOption: true, describe: 'Machine name or ID (a unique prefix of either is enough)' })
-    .positional('command', { type: 'string', array: true, default: [] as string[], describe: 'Command to run instead of a login shell' })
-    .option('identity', { alias: 'i', type: 'string', describe: 'Private key to use instead of the one generated for the machine' })
-    .option('timeout', { type: 'number', default: 10, describe: 'Seconds to wait for the connection' })
-    .option('tty', { alias: 't', type: 'boolean', describe: 'Force (-t) or forbid (--no-tty) a terminal; default: ssh decides' })
-    .example('$0 ssh my-vm', 'A login shell')
-    .example('$0 ssh my-vm -- uname -a', 'One command'),
-  handler: async (argv) => {
-    if (!Number.isInteger(argv.timeout) || argv.timeout < 1) throw new UsageError(`invalid --timeout ${argv.timeout}`, 'give whole seconds, at least 1');
-    const cluster = await connect(argv);
-    const [machine] = await findMachines(cluster, [String(argv.machine)]);
-    const name = machine.metadata.name!;
-    assertRunning(machine);
-    const address = machine.status?.network?.ip;
-    if (!address) throw new CliError(`machine ${name} has no address`, `\`slipway describe containermachine ${name}\` shows why`);
-    const privateKeyPath = argv.identity ? path.resolve(argv.identity) : await sshKeyFile(cluster, argv, machine);
-    const [program, ...args] = sshCommand({ privateKeyPath, address, command: commandWords(argv), connectTimeoutSeconds: argv.timeout, ...(argv.tty === undefined ? {} : { tty: argv.tty }) });
-    const child = spawn(program, args, { stdio: 'inherit' });
-    const code = await new Promise<number>((resolve, reject) => {
-      child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new CliError('ssh is not installed', 'install the Debian package openssh-client') : error));
-      child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
-    });
-    process.exitCode = code;
-  },
-};
+export async function ssh(argv: SshOptions): Promise<void> {
+  if (!Number.isInteger(argv.timeout) || argv.timeout < 1) throw new UsageError(`invalid --timeout ${argv.timeout}`, 'give whole seconds, at least 1');
+  const cluster = await connect(argv);
+  const [machine] = await findMachines(cluster, [argv.machine]);
+  const name = machine.metadata.name!;
+  assertRunning(machine);
+  const address = machine.status?.network?.ip;
+  if (!address) throw new CliError(`machine ${name} has no address`, `\`slipway describe containermachine ${name}\` shows why`);
+  const privateKeyPath = argv.identity ? path.resolve(argv.identity) : await sshKeyFile(cluster, argv, machine);
+  const [program, ...args] = sshCommand({ privateKeyPath, address, command: argv.command, connectTimeoutSeconds: argv.timeout, ...(argv.tty === undefined ? {} : { tty: argv.tty }) });
+  const child = spawn(program, args, { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new CliError('ssh is not installed', 'install the Debian package openssh-client') : error));
+    child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
+  });
+  process.exitCode = code;
+}

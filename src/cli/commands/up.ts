@@ -1,6 +1,5 @@
 // `slipway up`: runs the store, API server and controllers in the foreground until interrupted.
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.ts';
 import { DEFAULT_DATA_DIR } from '../kubeconfig-path.ts';
 import type { GlobalOptions } from '../global-options.ts';
@@ -23,47 +22,35 @@ export function parseListenAddress(listen: string): { host: string; port: number
   return { host: match[1] ?? match[2], port };
 }
 
-export const upCommand: CommandModule<GlobalOptions, UpOptions> = {
-  command: 'up',
-  describe: 'Start Slipway (store, API server and controllers) in the foreground',
-  builder: (yargs) => yargs
-    .option('listen', { type: 'string', default: '127.0.0.1:6443', describe: 'Address the API server listens on (HOST:PORT; port 0 picks a free one)' })
-    .option('store', { choices: ['sqlite', 'etcd'] as const, default: 'sqlite' as const, describe: 'Storage backend' })
-    .option('etcd-endpoints', { type: 'string', array: true, describe: 'etcd client URLs (with --store etcd), comma-separated or repeated' })
-    .option('machines', { type: 'boolean', default: true, describe: 'Run container machines on this host (--no-machines: none, nothing made on the host)' })
-    .option('machine-subnet', { type: 'string', describe: 'Private subnet of the default machine Network, made at the first start (default 10.99.0.0/16)' })
-    .option('machine-bridge', { type: 'string', describe: 'Bridge of the default machine Network (default slipway0)' })
-    .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', describe: 'Log level of the server logs on stderr' }),
-  handler: async (argv) => {
-    const { host, port } = parseListenAddress(argv.listen);
-    const dataDir = path.resolve(argv['data-dir'] ?? DEFAULT_DATA_DIR);
-    const etcdEndpoints = argv['etcd-endpoints']?.flatMap((value) => value.split(',')).map((e) => e.trim()).filter(Boolean);
-    if (etcdEndpoints?.length && argv.store !== 'etcd') throw new UsageError('--etcd-endpoints needs --store etcd', 'add --store etcd, or drop --etcd-endpoints');
+export async function up(argv: UpOptions): Promise<void> {
+  const { host, port } = parseListenAddress(argv.listen);
+  const dataDir = path.resolve(argv['data-dir'] ?? DEFAULT_DATA_DIR);
+  const etcdEndpoints = argv['etcd-endpoints']?.flatMap((value) => value.split(',')).map((e) => e.trim()).filter(Boolean);
+  if (etcdEndpoints?.length && argv.store !== 'etcd') throw new UsageError('--etcd-endpoints needs --store etcd', 'add --store etcd, or drop --etcd-endpoints');
 
-    // Loaded here, not at the top: the other commands need none of the server's code.
-    const { startSlipway, DEFAULT_MACHINE_BRIDGE, DEFAULT_MACHINE_SUBNET } = await import('../../daemon/daemon.ts');
-    const defaultNetwork = { subnet: argv['machine-subnet'] ?? DEFAULT_MACHINE_SUBNET, bridge: argv['machine-bridge'] ?? DEFAULT_MACHINE_BRIDGE };
-    const slipway = await startSlipway({
-      dataDir,
-      host,
-      port,
-      storeBackend: argv.store,
-      ...(etcdEndpoints?.length ? { etcdEndpoints } : {}),
-      logLevel: argv['log-level'],
-      machines: argv.machines ? { defaultNetwork } : false,
-      onProgress: (message) => process.stdout.write(`${message}\n`),
-    });
-    process.stdout.write(`Slipway is up at ${slipway.url}; kubeconfig: ${slipway.kubeconfigPath}; try: kubectl --kubeconfig ${slipway.kubeconfigPath} get namespaces\n`);
+  // Loaded here, not at the top: the other commands need none of the server's code.
+  const { startSlipway, DEFAULT_MACHINE_BRIDGE, DEFAULT_MACHINE_SUBNET } = await import('../../daemon/daemon.ts');
+  const defaultNetwork = { subnet: argv['machine-subnet'] ?? DEFAULT_MACHINE_SUBNET, bridge: argv['machine-bridge'] ?? DEFAULT_MACHINE_BRIDGE };
+  const slipway = await startSlipway({
+    dataDir,
+    host,
+    port,
+    storeBackend: argv.store,
+    ...(etcdEndpoints?.length ? { etcdEndpoints } : {}),
+    logLevel: argv['log-level'],
+    machines: argv.machines ? { defaultNetwork } : false,
+    onProgress: (message) => process.stdout.write(`${message}\n`),
+  });
+  process.stdout.write(`Slipway is up at ${slipway.url}; kubeconfig: ${slipway.kubeconfigPath}; try: kubectl --kubeconfig ${slipway.kubeconfigPath} get namespaces\n`);
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
-    // A second signal while stopping means the user wants out now.
-    process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
-    process.stdout.write(`${signal} received, stopping Slipway\n`);
-    await slipway.stop();
-    process.stdout.write('Slipway stopped\n');
-  },
-};
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
+  // A second signal while stopping means the user wants out now.
+  process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
+  process.stdout.write(`${signal} received, stopping Slipway\n`);
+  await slipway.stop();
+  process.stdout.write('Slipway stopped\n');
+}
