@@ -158,7 +158,7 @@ function machineCommand(program: Command, name: 'run' | 'create', description: s
     .option('-s, --size <size>', 'Size limit of the machine\'s writable filesystem, e.g. 4GB')
     .option('--ssh [key]', 'Enable SSH as root: --ssh generates a key pair, --ssh=KEY installs a public key or the .pub file at a path')
     .addOption(repeatable('-p, --ports <mapping>', 'Forward a host port to the machine: [ADDRESS:]HOST_PORT:MACHINE_PORT[/tcp|/udp] (repeatable; address default 127.0.0.1)'))
-    .addOption(repeatable('-f, --copy-files <paths>', 'Copy a host file or directory into the machine before it starts: HOST_PATH:MACHINE_PATH (repeatable)'))
+    .addOption(repeatable('-f, --copy-files <paths>', 'Copy a host file or directory into the machine before it starts, making missing directories: HOST_PATH:MACHINE_PATH (repeatable)'))
     .addOption(repeatable('-l, --label <label>', 'Set a label: KEY=VALUE (repeatable)'))
     .addOption(repeatable('-e, --env <variable>', 'Set an environment variable of the machine\'s init: NAME=VALUE (repeatable)'))
     .option('--network <name>', 'Network to attach to (default "default")')
