@@ -1,7 +1,7 @@
 // How an argument list reads against the command tree (commander's Commands and Options): which
 // command it reaches, its positionals, the options given, and an option still waiting for its
 // value. The same walk serves three purposes: rewriting the forms commander reads differently from
-// the yargs-style CLI users know, naming the command in a usage error's hint, and completion.
+// the forms users of Slipway (and of kubectl and Ignite) write, naming the command in a usage error's hint, and completion.
 import type { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.ts';
 
@@ -44,7 +44,7 @@ function negationOf(command: Command, option: Option): Option | undefined {
 const optionName = (option: Option) => option.long?.slice(2).replace(/^no-/, '') ?? option.attributeName();
 
 /**
- * Walks the words against the tree. The rewritten args keep the yargs-style forms users know:
+ * Walks the words against the tree. The rewritten args keep the forms users write:
  * `--wait=false` / `--grouping=true` on boolean flags, and a value-optional flag given bare
  * (`--ssh`) takes no value from the next word, as Ignite's flag does: `run --ssh IMAGE` keeps
  * IMAGE the image, and a key is given with "=" (`--ssh=KEY`).

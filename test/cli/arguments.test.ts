@@ -92,7 +92,7 @@ async function handlerArguments(words: string[]): Promise<Record<string, unknown
   return argv;
 }
 
-test('the command tree gives handlers yargs-shaped values: long names, lists, defaults, =true/=false, a bare --ssh', async () => {
+test('the command tree gives handlers the values they expect: long names, lists, defaults, =true/=false, a bare --ssh', async () => {
   const run = await handlerArguments(['run', '--ssh', 'debian:bookworm', '-p', '8080:80', '--ports=53:53/udp', '--memory', '1G', '-l', 'a=b']);
   assert.deepEqual(run, {
     kubeconfig: undefined, namespace: undefined, context: undefined, 'data-dir': undefined,
