@@ -59,7 +59,12 @@ async function reconcileMachineHealthCheck(key: string, ctx: ManagerContext): Pr
   const clusters = ctx.informer(clustersResource);
   await clusters.waitForSync(ctx.signal);
   const cluster = clusters.getByName(mhc.metadata.namespace, mhc.spec.clusterName);
-  if (!cluster) throw new Error(`Cluster ${mhc.metadata.namespace}/${mhc.spec.clusterName} of MachineHealthCheck ${mhc.metadata.name} does not exist`);
+  if (!cluster) {
+    // Not an error to retry: the Cluster's creation brings this health check back (watchInputs), and
+    // one being deleted with its Cluster would only fill the log until the garbage collector removes it.
+    ctx.recorder.event(mhc, 'Warning', 'ClusterNotFound', `Cluster ${mhc.metadata.namespace}/${mhc.spec.clusterName} does not exist: nothing is checked until it does`);
+    return;
+  }
 
   const paused = pausedCondition(mhc, cluster);
   if (paused.status === 'True') {

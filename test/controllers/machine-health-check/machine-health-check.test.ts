@@ -220,3 +220,16 @@ test('a paused health check marks nothing until unpaused', async () => {
   await client.patch(machineHealthChecksResource, 'held', { metadata: { annotations: { [pausedAnnotation]: null } } }, { type: 'merge', namespace: ns });
   await eventually(async () => findCondition(await getMachine('held-0'), 'OwnerRemediated')?.status === 'False', 'the machine to be marked once unpaused');
 });
+
+test('a health check whose Cluster does not exist yet says so in an event, and checks once the Cluster is made', async () => {
+  await healthCheck('early', 'later');
+  const warning = await eventually(async () => (await eventsFor(client, ns, 'early')).find((e) => e.reason === 'ClusterNotFound' && e.type === 'Warning'), 'the ClusterNotFound event');
+  assert.match(String(warning.message), /Cluster mhc\/later does not exist/);
+  await readyCluster('later');
+  await machine('later', 'later-0');
+  const checked = await eventually(async () => {
+    const obj = await getHealthCheck('early');
+    return status(obj).expectedMachines === 1 ? obj : undefined;
+  }, 'the health check to count the Cluster\'s machine');
+  assert.deepEqual(checked.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}`), ['Cluster/later']);
+});
