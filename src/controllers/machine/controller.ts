@@ -12,7 +12,7 @@ import type { Machine, MachineStatus } from '../../api/cluster.x-k8s.io/v1beta2/
 import { group as coreGroup } from '../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import { MachineReason } from '../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
 import {
-  clusterNameLabel, machineControlPlaneNameLabel, machineFinalizer, machinePoolNameLabel, machineSetNameLabel,
+  clusterNameLabel, machineCertificatesExpiryDateAnnotation, machineControlPlaneLabel, machineControlPlaneNameLabel, machineFinalizer, machinePoolNameLabel, machineSetNameLabel,
 } from '../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import { defineController, type ControllerDefinition, type ManagerContext, type ReconcileResult } from '../../client/controller.ts';
 import { bootstrapConfig, infraMachine } from '../provider-contract/contract.ts';
@@ -175,6 +175,18 @@ async function handOver(ctx: ManagerContext, machine: Machine & KubeObject, clus
   });
 }
 
+/**
+ * When a control plane Machine's certificates expire, as Cluster API records it: the Machine's own
+ * certificates-expiry annotation, else its bootstrap config's (set by the bootstrap provider that
+ * issued them). A control plane reads it to roll members out before their certificates expire.
+ */
+function certificatesExpiry(o: MachineObservation): string | undefined {
+  if (o.machine.metadata.labels?.[machineControlPlaneLabel] === undefined) return undefined;
+  const value = o.machine.metadata.annotations?.[machineCertificatesExpiryDateAnnotation] ?? o.bootstrap?.object?.metadata.annotations?.[machineCertificatesExpiryDateAnnotation];
+  const time = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
 function machineStatus(o: MachineObservation, conditions: MachineStatus['conditions']): MachineStatus {
   const machine = o.machine;
   const previous = machine.status ?? {};
@@ -182,7 +194,8 @@ function machineStatus(o: MachineObservation, conditions: MachineStatus['conditi
   const addresses = o.infrastructureProvisioned ? infraMachine.addresses(o.infra.object) : undefined;
   const failureDomain = o.infrastructureProvisioned ? infraMachine.failureDomain(o.infra.object) : undefined;
   const nodeName = o.node.node?.name ?? (o.machine.metadata.deletionTimestamp ? previous.nodeRef?.name : undefined) ?? (!isNodeless(o.node) ? previous.nodeRef?.name : undefined);
-  const { nodeRef: _n, addresses: _a, failureDomain: _f, deletion: _d, ...rest } = previous;
+  const { nodeRef: _n, addresses: _a, failureDomain: _f, deletion: _d, certificatesExpiryDate: _c, ...rest } = previous;
+  const certificatesExpiryDate = certificatesExpiry(o);
   const now = conditionTime();
   const deletion = deletionTimes(o, now);
   return {
@@ -192,6 +205,7 @@ function machineStatus(o: MachineObservation, conditions: MachineStatus['conditi
     ...(addresses ? { addresses } : previous.addresses ? { addresses: previous.addresses } : {}),
     ...(failureDomain ? { failureDomain } : previous.failureDomain ? { failureDomain: previous.failureDomain } : {}),
     ...(deletion ? { deletion } : {}),
+    ...(certificatesExpiryDate ? { certificatesExpiryDate } : {}),
     phase,
     ...(phase !== previous.phase ? { lastUpdated: now } : {}),
     conditions,

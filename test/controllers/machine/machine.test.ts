@@ -183,3 +183,26 @@ test('a paused Machine is not reconciled but says so in its Paused condition', a
   const resumed = await phase('p1', 'Provisioned');
   assert.equal(conditionOf(resumed, 'Paused')?.reason, 'NotPaused');
 });
+
+test('a control plane Machine records when its certificates expire: its own annotation first, else its bootstrap config\'s; other Machines do not', async () => {
+  const expiry = 'machine.cluster.x-k8s.io/certificates-expiry';
+  const controlPlane = { labels: { 'cluster.x-k8s.io/control-plane': '' } };
+  for (const name of ['cp1', 'cp2', 'w1']) {
+    await h.client.create(providerResource('TestConfig'), providerObject('TestConfig', `${name}-config`, ns, {}, { annotations: { [expiry]: '2027-03-01T00:00:00Z' } }));
+    await h.client.create(providerResource('TestMachine'), providerObject('TestMachine', `${name}-infra`, ns));
+  }
+  await h.client.create(machinesResource, machineObject('cp1', ns, 'c1', {}, controlPlane));
+  await h.client.create(machinesResource, machineObject('cp2', ns, 'c1', {}, { ...controlPlane, annotations: { [expiry]: '2026-12-24T12:00:00Z' } }));
+  await h.client.create(machinesResource, machineObject('w1', ns, 'c1'));
+  const recorded = (name: string) => eventually(async () => {
+    const m = await getMachine(name);
+    return (m.status as { certificatesExpiryDate?: string } | undefined)?.certificatesExpiryDate;
+  }, `the certificates' expiry of ${name}`);
+  assert.equal(await recorded('cp1'), '2027-03-01T00:00:00Z', 'from the bootstrap config');
+  assert.equal(await recorded('cp2'), '2026-12-24T12:00:00Z', 'the Machine\'s own annotation wins');
+  await phase('w1', 'Pending');
+  assert.equal((statusOf(await getMachine('w1')) as { certificatesExpiryDate?: string }).certificatesExpiryDate, undefined, 'not for a worker');
+  // Renewed certificates (a new date on the config) are seen.
+  await h.client.patch(providerResource('TestConfig'), 'cp1-config', { metadata: { annotations: { [expiry]: '2028-03-01T00:00:00Z' } } }, { type: 'merge', namespace: ns });
+  await eventually(async () => (await recorded('cp1')) === '2028-03-01T00:00:00Z' || undefined, 'the new expiry of cp1');
+});

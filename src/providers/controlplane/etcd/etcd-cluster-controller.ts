@@ -30,7 +30,7 @@ import { memberClientURL, memberPeerURL } from '../../bootstrap/etcd/member-conf
 import { hasFinalizer, releaseFinalizer, withFinalizer } from '../../infrastructure/lifecycle.ts';
 import { EtcdError, EtcdUnreachableError, type EtcdClientCredentials, type EtcdMemberClient } from './member-client.ts';
 import {
-  createMemberMachine, deleteMemberMachine, letMemberJoin, machineAddress, memberLabels, memberMachine, memberSelector, releaseMemberMachine,
+  createMemberMachine, deleteMemberMachine, letMemberJoin, machineAddress, memberLabels, memberMachine, memberSelector, outdatedReason, releaseMemberMachine,
   type EtcdClusterObject, type EtcdConfigObject, type MachineObject,
 } from './member-machines.ts';
 import { memberClient, observeMembers, type MemberObservation } from './member-observation.ts';
@@ -296,7 +296,10 @@ class StatusReport {
     const outdated = view.machines.filter((m) => !m.upToDate);
     this.states.push(outdated.length === 0
       ? { type: ConditionType.MachinesUpToDate, status: 'True', reason: Reason.UpToDate }
-      : { type: ConditionType.MachinesUpToDate, status: 'False', reason: Reason.NotUpToDate, message: outdated.map((m) => `* Machine ${m.name} is not up to date`).join('\n') });
+      : { type: ConditionType.MachinesUpToDate, status: 'False', reason: Reason.NotUpToDate, message: outdated.map((m) => {
+        const machine = machines.find((x) => x.metadata.name === m.name);
+        return `* Machine ${m.name}: ${(machine && outdatedReason(this.etcdCluster, machine)) ?? 'not up to date'}`;
+      }).join('\n') });
     const busy = (reason: string) => `${reason}${stepMessage ? `: ${stepMessage}` : ''}`;
     this.states.push(outdated.length > 0
       ? { type: ConditionType.RollingOut, status: 'True', reason: Reason.RollingOut, message: busy(`Rolling out ${outdated.length} not up-to-date member(s)`) }

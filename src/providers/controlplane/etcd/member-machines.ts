@@ -37,14 +37,30 @@ const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const memberName = (etcdCluster: EtcdClusterObject) =>
   `${etcdCluster.metadata.name!.slice(0, 56)}-${Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
 
-/** Whether a Machine was made from the EtcdCluster's current template and version (else a rollout replaces it). */
-export function isUpToDate(etcdCluster: EtcdClusterObject, machine: MachineObject): boolean {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why a rollout replaces this Machine, or undefined while it is up to date: it was made with another
+ * etcd version or from another template, before `rollout.after`, or its certificates
+ * (status.certificatesExpiryDate, which the Machine controller reads from its EtcdConfig) expire
+ * within `rollout.before.certificatesExpiryDays`, as KubeadmControlPlane's rollout rules go.
+ */
+export function outdatedReason(etcdCluster: EtcdClusterObject, machine: MachineObject, now = Date.now()): string | undefined {
   const template = etcdCluster.spec.machineTemplate.spec.infrastructureRef;
+  const version = machine.metadata.annotations?.[etcdVersionAnnotation];
+  if (version !== etcdCluster.spec.version) return `it runs etcd ${version ?? '(unknown)'}, not ${etcdCluster.spec.version}`;
+  const clonedFrom = machine.metadata.annotations?.[templateClonedFromNameAnnotation];
+  if (machine.spec.infrastructureRef.kind !== template.kind.replace(/Template$/, '') || clonedFrom !== template.name) {
+    return `it was made from ${template.kind} ${clonedFrom ?? '(unknown)'}, not ${template.name}`;
+  }
   const after = etcdCluster.spec.rollout?.after;
-  return machine.metadata.annotations?.[etcdVersionAnnotation] === etcdCluster.spec.version
-    && machine.spec.infrastructureRef.kind === template.kind.replace(/Template$/, '')
-    && machine.metadata.annotations?.[templateClonedFromNameAnnotation] === template.name
-    && !(after && Date.parse(after) <= Date.now() && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after));
+  if (after && Date.parse(after) <= now && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after)) return `it was created before rollout.after (${after})`;
+  const days = etcdCluster.spec.rollout?.before?.certificatesExpiryDays;
+  const expiry = machine.status?.certificatesExpiryDate;
+  if (days !== undefined && expiry !== undefined && Date.parse(expiry) <= now + days * DAY_MS) {
+    return `its certificates expire on ${expiry}, within rollout.before.certificatesExpiryDays (${days})`;
+  }
+  return undefined;
 }
 
 /** The planner's view of a Machine. */
@@ -54,7 +70,7 @@ export function memberMachine(etcdCluster: EtcdClusterObject, machine: MachineOb
     name: machine.metadata.name!,
     ...(machine.spec.failureDomain ? { failureDomain: machine.spec.failureDomain } : {}),
     creationTimestamp: machine.metadata.creationTimestamp ?? '',
-    upToDate: isUpToDate(etcdCluster, machine),
+    upToDate: outdatedReason(etcdCluster, machine) === undefined,
     deleting: Boolean(machine.metadata.deletionTimestamp),
     needsRemediation: unhealthy && findCondition(machine, MachineConditionType.OwnerRemediated)?.status === 'False',
   };
