@@ -30,7 +30,7 @@ import { memberClientURL, memberPeerURL } from '../../bootstrap/etcd/member-conf
 import { hasFinalizer, releaseFinalizer, withFinalizer } from '../../infrastructure/lifecycle.ts';
 import { EtcdError, EtcdUnreachableError, type EtcdClientCredentials, type EtcdMemberClient } from './member-client.ts';
 import {
-  createMemberMachine, deleteMemberMachine, letMemberJoin, machineAddress, memberLabels, memberMachine, memberSelector, outdatedReason, releaseMemberMachine,
+  createMemberMachine, deleteMemberMachine, letMemberJoin, machineAddress, memberLabels, memberMachine, memberSelector, outdatedReasons, releaseMemberMachine,
   type EtcdClusterObject, type EtcdConfigObject, type MachineObject,
 } from './member-machines.ts';
 import { memberClient, observeMembers, type MemberObservation } from './member-observation.ts';
@@ -139,13 +139,13 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
       initialized: etcdCluster.status?.initialization?.controlPlaneInitialized === true || (observation.members?.length ?? 0) > 0,
       deleting,
       // A deleted Machine whose member is already out of etcd only waits for its machine to go: nothing to plan for it.
-      machines: stillMembers.map((m) => memberMachine(etcdCluster, m)),
+      machines: stillMembers.map((m) => memberMachine(etcdCluster, m, configOf(ctx, m))),
       members: observation.members,
     };
     const step = nextStep(view);
     const newMember = machines.some((m) => Date.now() - Date.parse(m.metadata.creationTimestamp ?? '') < NEW_MEMBER_FOR_MS);
     const outcome = await takeStep(ctx, etcdCluster, clusterName, step, machines, observation, client, newMember ? NEW_MEMBER_WAITING_MS : WAITING_MS);
-    report.observe(view, machines, observation, step, outcome.problem);
+    report.observe(view, machines, observation, step, outcome.problem, (m) => outdatedReasons(etcdCluster, m, configOf(ctx, m)));
     await report.write(ctx);
     if (deleting && step.type === 'Done' && machines.length === 0) {
       await releaseFinalizer(ctx, etcdClustersResource, report.etcdCluster, etcdClusterFinalizer, 'EtcdCluster deleted: its Machines are gone');
@@ -157,16 +157,21 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
   }
 }
 
+/** The member Machine's EtcdConfig, from the cache. */
+function configOf(ctx: ManagerContext, machine: MachineObject): EtcdConfigObject | undefined {
+  const ref = machine.spec.bootstrap.configRef;
+  return ref ? ctx.informer<EtcdConfigObject>(etcdConfigsResource).getByName(machine.metadata.namespace, ref.name) : undefined;
+}
+
 /**
  * Members in etcd whose EtcdConfig still waits (a crash came between adding the member and telling
  * its config): told to join, with the other members that have started.
  */
 async function tellJoinersToJoin(ctx: ManagerContext, machines: MachineObject[], observation: MemberObservation): Promise<void> {
-  const configs = ctx.informer<EtcdConfigObject>(etcdConfigsResource);
   for (const member of observation.members!) {
     const name = machineOfMember(member);
     const machine = machines.find((m) => m.metadata.name === name);
-    const config = machine?.spec.bootstrap.configRef ? configs.getByName(machine.metadata.namespace, machine.spec.bootstrap.configRef.name) : undefined;
+    const config = machine && configOf(ctx, machine);
     if (!config || config.spec.initialClusterState) continue;
     await letMemberJoin(ctx, config, observation.members!.filter((m) => m.id !== member.id && m.name !== '').map((m) => m.name));
   }
@@ -198,7 +203,7 @@ async function takeStep(
       case 'AddLearner': {
         const learner = await etcd().addLearner(memberPeerURL(step.machine));
         event('MemberAdded', `Added member ${step.machine} (${learner.id}) to etcd as a learner`);
-        const config = ctx.informer<EtcdConfigObject>(etcdConfigsResource).getByName(etcdCluster.metadata.namespace, machine(step.machine).spec.bootstrap.configRef?.name ?? '');
+        const config = configOf(ctx, machine(step.machine));
         if (config) await letMemberJoin(ctx, config, (observation.members ?? []).filter((m) => m.name !== '').map((m) => m.name));
         return { requeueAfter: AFTER_CHANGE_MS };
       }
@@ -250,7 +255,7 @@ class StatusReport {
     this.states.push({ type, status: 'False', reason, message });
   }
 
-  observe(view: EtcdClusterView, machines: MachineObject[], observation: MemberObservation, step: Step, problem: string | undefined): void {
+  observe(view: EtcdClusterView, machines: MachineObject[], observation: MemberObservation, step: Step, problem: string | undefined, outdatedBecause: (machine: MachineObject) => string[]): void {
     const s = this.status;
     const active = view.machines.filter((m) => !m.deleting);
     const labels = memberLabels(this.etcdCluster, machines[0]?.spec.clusterName ?? this.etcdCluster.metadata.labels?.[clusterNameLabel] ?? '');
@@ -298,7 +303,7 @@ class StatusReport {
       ? { type: ConditionType.MachinesUpToDate, status: 'True', reason: Reason.UpToDate }
       : { type: ConditionType.MachinesUpToDate, status: 'False', reason: Reason.NotUpToDate, message: outdated.map((m) => {
         const machine = machines.find((x) => x.metadata.name === m.name);
-        return `* Machine ${m.name}: ${(machine && outdatedReason(this.etcdCluster, machine)) ?? 'not up to date'}`;
+        return `* Machine ${m.name}: ${machine ? outdatedBecause(machine).join('; ') : 'not up to date'}`;
       }).join('\n') });
     const busy = (reason: string) => `${reason}${stepMessage ? `: ${stepMessage}` : ''}`;
     this.states.push(outdated.length > 0

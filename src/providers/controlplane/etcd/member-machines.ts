@@ -4,13 +4,14 @@
 // EtcdCluster, then the Machine (controlled by the EtcdCluster, labelled with the cluster and
 // cluster.x-k8s.io/control-plane) — which the Machine controller then makes their owner.
 import { randomInt } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../api/meta.ts';
 import { group as coreGroup, version as coreVersion } from '../../../api/cluster.x-k8s.io/v1beta2/common.ts';
 import { MachineConditionType } from '../../../api/cluster.x-k8s.io/v1beta2/conditions.ts';
 import { clusterNameLabel, machineControlPlaneLabel, machineControlPlaneNameLabel, templateClonedFromNameAnnotation } from '../../../api/cluster.x-k8s.io/v1beta2/labels-annotations.ts';
 import type { Machine } from '../../../api/cluster.x-k8s.io/v1beta2/machine.ts';
 import { apiVersion as bootstrapApiVersion, group as bootstrapGroup } from '../../../api/bootstrap.cluster.x-k8s.io/v1alpha1/common.ts';
-import type { EtcdConfig } from '../../../api/bootstrap.cluster.x-k8s.io/v1alpha1/etcd-config.ts';
+import { etcdConfigSharedProperties, type EtcdConfig } from '../../../api/bootstrap.cluster.x-k8s.io/v1alpha1/etcd-config.ts';
 import type { EtcdCluster } from '../../../api/controlplane.cluster.x-k8s.io/v1alpha1/etcd-cluster.ts';
 import type { ManagerContext } from '../../../client/controller.ts';
 import { isNotFound } from '../../../client/rest-client.ts';
@@ -40,37 +41,41 @@ const memberName = (etcdCluster: EtcdClusterObject) =>
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Why a rollout replaces this Machine, or undefined while it is up to date: it was made with another
- * etcd version or from another template, before `rollout.after`, or its certificates
- * (status.certificatesExpiryDate, which the Machine controller reads from its EtcdConfig) expire
- * within `rollout.before.certificatesExpiryDays`, as KubeadmControlPlane's rollout rules go.
+ * Why a rollout replaces this Machine (empty while it is up to date), as KubeadmControlPlane's rollout
+ * rules go: it was made with another etcd version, from another template or with other member settings
+ * than `spec.etcdConfigSpec` (compared with its EtcdConfig, when that is known), before
+ * `rollout.after`, or its certificates (status.certificatesExpiryDate, which the Machine controller
+ * reads from its EtcdConfig) expire within `rollout.before.certificatesExpiryDays`.
  */
-export function outdatedReason(etcdCluster: EtcdClusterObject, machine: MachineObject, now = Date.now()): string | undefined {
+export function outdatedReasons(etcdCluster: EtcdClusterObject, machine: MachineObject, config: EtcdConfigObject | undefined, now = Date.now()): string[] {
+  const reasons: string[] = [];
   const template = etcdCluster.spec.machineTemplate.spec.infrastructureRef;
   const version = machine.metadata.annotations?.[etcdVersionAnnotation];
-  if (version !== etcdCluster.spec.version) return `it runs etcd ${version ?? '(unknown)'}, not ${etcdCluster.spec.version}`;
+  if (version !== etcdCluster.spec.version) reasons.push(`it runs etcd ${version ?? '(unknown)'}, not ${etcdCluster.spec.version}`);
   const clonedFrom = machine.metadata.annotations?.[templateClonedFromNameAnnotation];
   if (machine.spec.infrastructureRef.kind !== template.kind.replace(/Template$/, '') || clonedFrom !== template.name) {
-    return `it was made from ${template.kind} ${clonedFrom ?? '(unknown)'}, not ${template.name}`;
+    reasons.push(`it was made from ${template.kind} ${clonedFrom ?? '(unknown)'}, not ${template.name}`);
   }
+  const changed = config ? Object.keys(etcdConfigSharedProperties).filter((field) => !isDeepStrictEqual(config.spec[field as keyof EtcdConfig['spec']], etcdCluster.spec.etcdConfigSpec?.[field as keyof NonNullable<EtcdCluster['spec']['etcdConfigSpec']>])) : [];
+  if (changed.length > 0) reasons.push(`its EtcdConfig differs from spec.etcdConfigSpec in ${changed.join(', ')}`);
   const after = etcdCluster.spec.rollout?.after;
-  if (after && Date.parse(after) <= now && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after)) return `it was created before rollout.after (${after})`;
+  if (after && Date.parse(after) <= now && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after)) reasons.push(`it was created before rollout.after (${after})`);
   const days = etcdCluster.spec.rollout?.before?.certificatesExpiryDays;
   const expiry = machine.status?.certificatesExpiryDate;
   if (days !== undefined && expiry !== undefined && Date.parse(expiry) <= now + days * DAY_MS) {
-    return `its certificates expire on ${expiry}, within rollout.before.certificatesExpiryDays (${days})`;
+    reasons.push(`its certificates expire on ${expiry}, within rollout.before.certificatesExpiryDays (${days})`);
   }
-  return undefined;
+  return reasons;
 }
 
-/** The planner's view of a Machine. */
-export function memberMachine(etcdCluster: EtcdClusterObject, machine: MachineObject): MemberMachine {
+/** The planner's view of a Machine (`config`: its EtcdConfig, when known). */
+export function memberMachine(etcdCluster: EtcdClusterObject, machine: MachineObject, config: EtcdConfigObject | undefined): MemberMachine {
   const unhealthy = findCondition(machine, MachineConditionType.HealthCheckSucceeded)?.status === 'False';
   return {
     name: machine.metadata.name!,
     ...(machine.spec.failureDomain ? { failureDomain: machine.spec.failureDomain } : {}),
     creationTimestamp: machine.metadata.creationTimestamp ?? '',
-    upToDate: outdatedReason(etcdCluster, machine) === undefined,
+    upToDate: outdatedReasons(etcdCluster, machine, config).length === 0,
     deleting: Boolean(machine.metadata.deletionTimestamp),
     needsRemediation: unhealthy && findCondition(machine, MachineConditionType.OwnerRemediated)?.status === 'False',
   };
