@@ -56,7 +56,8 @@ export function outdatedReasons(etcdCluster: EtcdClusterObject, machine: Machine
   if (machine.spec.infrastructureRef.kind !== template.kind.replace(/Template$/, '') || clonedFrom !== template.name) {
     reasons.push(`it was made from ${template.kind} ${clonedFrom ?? '(unknown)'}, not ${template.name}`);
   }
-  const changed = config ? Object.keys(etcdConfigSharedProperties).filter((field) => !isDeepStrictEqual(config.spec[field as keyof EtcdConfig['spec']], etcdCluster.spec.etcdConfigSpec?.[field as keyof NonNullable<EtcdCluster['spec']['etcdConfigSpec']>])) : [];
+  const sharedFields = Object.keys(etcdConfigSharedProperties) as (keyof typeof etcdConfigSharedProperties)[];
+  const changed = config ? sharedFields.filter((field) => !isDeepStrictEqual(config.spec[field], etcdCluster.spec.etcdConfigSpec?.[field])) : [];
   if (changed.length > 0) reasons.push(`its EtcdConfig differs from spec.etcdConfigSpec in ${changed.join(', ')}`);
   const after = etcdCluster.spec.rollout?.after;
   if (after && Date.parse(after) <= now && Date.parse(machine.metadata.creationTimestamp ?? '') < Date.parse(after)) reasons.push(`it was created before rollout.after (${after})`);
