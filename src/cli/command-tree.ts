@@ -5,6 +5,7 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { collect, commandArguments } from './command-line.ts';
 import { addGlobalOptions } from './global-options.ts';
+import { closeConnections } from './open-connections.ts';
 
 // The handlers take the parsed values in the shape commandArguments makes; each declares its own.
 type Handler = (argv: any) => unknown;
@@ -17,8 +18,7 @@ function runs<M>(load: () => Promise<M>, pick: (module: M) => Handler) {
     try {
       await handler(commandArguments(command));
     } finally {
-      // Keep-alive connections to the API server would hold the process open.
-      (await import('./connection.ts')).closeConnections();
+      closeConnections();
     }
   };
 }

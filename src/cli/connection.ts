@@ -7,6 +7,7 @@ import { ApiError, RestClient, isNotFound, resourcePath, type ListOptions, type 
 import { Discovery, type DiscoveredResource } from '../client/discovery.ts';
 import { CliError } from './errors.ts';
 import { resolveKubeconfigPath } from './kubeconfig-path.ts';
+import { trackConnection } from './open-connections.ts';
 import type { GlobalOptions } from './global-options.ts';
 import type { Table } from './printers/table-printer.ts';
 
@@ -20,9 +21,6 @@ export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
 }
-
-/** Connections opened by this process, closed by closeConnections() so it can exit promptly. */
-const open = new Set<RestClient>();
 
 export class Cluster {
   readonly client: RestClient;
@@ -168,11 +166,6 @@ export async function connect(argv: GlobalOptions, options: { timeoutMs?: number
   const file = resolveKubeconfigPath({ explicit: argv.kubeconfig, env: process.env.KUBECONFIG, dataDir: argv['data-dir'] });
   const config = await loadConnectionConfig(file, argv.context);
   const client = new RestClient(config, { userAgent: 'slipway-cli', ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
-  open.add(client);
+  trackConnection(client);
   return new Cluster(client, argv.namespace || config.namespace);
-}
-
-export function closeConnections(): void {
-  for (const client of open) client.close();
-  open.clear();
 }

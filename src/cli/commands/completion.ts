@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { commandChain, readCommandLine, type CommandLine } from '../command-line.ts';
-import { closeConnections, connect } from '../connection.ts';
+import { connect } from '../connection.ts';
+import { closeConnections } from '../open-connections.ts';
 import type { ImageObject } from '../object-lookup.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { containerMachines, images as imagesResource } from '../machine-resources.ts';
@@ -26,18 +27,17 @@ export async function printCompletionScript(argv: { shell: 'bash' | 'zsh' }): Pr
 /** What the server can add for the next positional of `command`: kinds, then names; machine names; image references. */
 async function serverWords(command: string, typed: string[], argv: GlobalOptions): Promise<string[]> {
   const [kind, ...names] = typed;
-  if (MACHINES_COMMANDS.has(command) || (MACHINE_COMMANDS.has(command) && typed.length === 0)) {
-    const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
-    const machines = await cluster.client.listAll(containerMachines, { namespace: cluster.namespace });
-    return machines.items.map((m) => m.metadata.name!).filter((name) => !typed.includes(name));
+  const machines = MACHINES_COMMANDS.has(command) || (MACHINE_COMMANDS.has(command) && typed.length === 0);
+  if (!machines && command !== 'rmi' && !RESOURCE_COMMANDS.has(command)) return [];
+  const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
+  if (machines) {
+    const list = await cluster.client.listAll(containerMachines, { namespace: cluster.namespace });
+    return list.items.map((m) => m.metadata.name!).filter((name) => !typed.includes(name));
   }
   if (command === 'rmi') {
-    const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
     const images = await cluster.client.listAll<ImageObject>(imagesResource);
     return images.items.map((i) => i.status?.reference).filter((r): r is string => r !== undefined && !typed.includes(r));
   }
-  if (!RESOURCE_COMMANDS.has(command)) return [];
-  const cluster = await connect(argv, { timeoutMs: SERVER_TIMEOUT_MS });
   if (kind === undefined) return cluster.kindNames();
   if (kind.includes('/') || names.some((n) => n.includes('/'))) return [];
   const resource = await cluster.resolve(kind);
