@@ -62,7 +62,7 @@ async function reconcileMachineHealthCheck(key: string, ctx: ManagerContext): Pr
   if (!cluster) {
     // Not an error to retry: the Cluster's creation brings this health check back (watchInputs), and
     // one being deleted with its Cluster would only fill the log until the garbage collector removes it.
-    ctx.recorder.event(mhc, 'Warning', 'ClusterNotFound', `Cluster ${mhc.metadata.namespace}/${mhc.spec.clusterName} does not exist: nothing is checked until it does`);
+    ctx.recorder.event(mhc, 'Warning', 'ClusterNotFound', `Cluster ${mhc.metadata.namespace}/${mhc.spec.clusterName} does not exist: nothing is checked until it does (create it, or fix spec.clusterName)`);
     return;
   }
 

@@ -130,6 +130,8 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
   const credentials = credentialsOf(ctx, etcdCluster.metadata.namespace!, clusterName);
   const client = credentials && addresses.size > 0 ? memberClient(addresses, credentials) : undefined;
   try {
+    // Why each Machine is to be rolled out, if it is: for the plan and for the MachinesUpToDate condition.
+    const outdated = new Map(stillMembers.map((m) => [m.metadata.name!, outdatedReasons(etcdCluster, m, configOf(ctx, m))]));
     const observation: MemberObservation = client ? await observeMembers(client, new Set(machines.map((m) => m.metadata.name!))) : { members: undefined, statuses: [] };
     if (observation.members) await tellJoinersToJoin(ctx, machines, observation);
     const view: EtcdClusterView = {
@@ -139,13 +141,13 @@ async function reconcileEtcdCluster(key: string, ctx: ManagerContext): Promise<R
       initialized: etcdCluster.status?.initialization?.controlPlaneInitialized === true || (observation.members?.length ?? 0) > 0,
       deleting,
       // A deleted Machine whose member is already out of etcd only waits for its machine to go: nothing to plan for it.
-      machines: stillMembers.map((m) => memberMachine(etcdCluster, m, configOf(ctx, m))),
+      machines: stillMembers.map((m) => memberMachine(m, outdated.get(m.metadata.name!)!)),
       members: observation.members,
     };
     const step = nextStep(view);
     const newMember = machines.some((m) => Date.now() - Date.parse(m.metadata.creationTimestamp ?? '') < NEW_MEMBER_FOR_MS);
     const outcome = await takeStep(ctx, etcdCluster, clusterName, step, machines, observation, client, newMember ? NEW_MEMBER_WAITING_MS : WAITING_MS);
-    report.observe(view, machines, observation, step, outcome.problem, (m) => outdatedReasons(etcdCluster, m, configOf(ctx, m)));
+    report.observe(view, machines, observation, step, outcome.problem, outdated);
     await report.write(ctx);
     if (deleting && step.type === 'Done' && machines.length === 0) {
       await releaseFinalizer(ctx, etcdClustersResource, report.etcdCluster, etcdClusterFinalizer, 'EtcdCluster deleted: its Machines are gone');
@@ -255,7 +257,7 @@ class StatusReport {
     this.states.push({ type, status: 'False', reason, message });
   }
 
-  observe(view: EtcdClusterView, machines: MachineObject[], observation: MemberObservation, step: Step, problem: string | undefined, outdatedBecause: (machine: MachineObject) => string[]): void {
+  observe(view: EtcdClusterView, machines: MachineObject[], observation: MemberObservation, step: Step, problem: string | undefined, outdatedBecause: Map<string, string[]>): void {
     const s = this.status;
     const active = view.machines.filter((m) => !m.deleting);
     const labels = memberLabels(this.etcdCluster, machines[0]?.spec.clusterName ?? this.etcdCluster.metadata.labels?.[clusterNameLabel] ?? '');
@@ -301,10 +303,7 @@ class StatusReport {
     const outdated = view.machines.filter((m) => !m.upToDate);
     this.states.push(outdated.length === 0
       ? { type: ConditionType.MachinesUpToDate, status: 'True', reason: Reason.UpToDate }
-      : { type: ConditionType.MachinesUpToDate, status: 'False', reason: Reason.NotUpToDate, message: outdated.map((m) => {
-        const machine = machines.find((x) => x.metadata.name === m.name);
-        return `* Machine ${m.name}: ${machine ? outdatedBecause(machine).join('; ') : 'not up to date'}`;
-      }).join('\n') });
+      : { type: ConditionType.MachinesUpToDate, status: 'False', reason: Reason.NotUpToDate, message: outdated.map((m) => `* Machine ${m.name}: ${outdatedBecause.get(m.name)!.join('; ')}`).join('\n') });
     const busy = (reason: string) => `${reason}${stepMessage ? `: ${stepMessage}` : ''}`;
     this.states.push(outdated.length > 0
       ? { type: ConditionType.RollingOut, status: 'True', reason: Reason.RollingOut, message: busy(`Rolling out ${outdated.length} not up-to-date member(s)`) }

@@ -69,14 +69,14 @@ export function outdatedReasons(etcdCluster: EtcdClusterObject, machine: Machine
   return reasons;
 }
 
-/** The planner's view of a Machine (`config`: its EtcdConfig, when known). */
-export function memberMachine(etcdCluster: EtcdClusterObject, machine: MachineObject, config: EtcdConfigObject | undefined): MemberMachine {
+/** The planner's view of a Machine (`outdated`: its outdatedReasons). */
+export function memberMachine(machine: MachineObject, outdated: string[]): MemberMachine {
   const unhealthy = findCondition(machine, MachineConditionType.HealthCheckSucceeded)?.status === 'False';
   return {
     name: machine.metadata.name!,
     ...(machine.spec.failureDomain ? { failureDomain: machine.spec.failureDomain } : {}),
     creationTimestamp: machine.metadata.creationTimestamp ?? '',
-    upToDate: outdatedReasons(etcdCluster, machine, config).length === 0,
+    upToDate: outdated.length === 0,
     deleting: Boolean(machine.metadata.deletionTimestamp),
     needsRemediation: unhealthy && findCondition(machine, MachineConditionType.OwnerRemediated)?.status === 'False',
   };
